@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
-.PHONY: help venv demo test lint bench train docs clean
+.PHONY: help venv demo test lint bench train docs golden samples clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -37,6 +37,12 @@ train: $(STAMP)  ## regenerate data/training and retrain models/
 docs: $(STAMP)  ## regenerate docs/rules.md and docs/cli.md
 	$(BIN)/mqtriage rules docs --out docs/rules.md
 	$(BIN)/python -m pipeline.cli.docgen docs/cli.md
+
+golden: $(STAMP)  ## regenerate the parser golden files (review the diff)
+	MQTRIAGE_REGEN_GOLDEN=1 $(BIN)/python -m pytest -q tests/ingest/test_textlog_golden.py
+
+samples: $(STAMP)  ## regenerate data/samples (logs, exports) from the scenario generator
+	$(BIN)/python -m pipeline.samples --out data/samples
 
 clean:  ## remove the venv and outputs
 	rm -rf $(VENV) out

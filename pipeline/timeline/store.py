@@ -1,0 +1,87 @@
+"""Read ``OUT/classified`` and write ``OUT/episodes`` (one file, replaced on every run)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from pipeline import layout, schemas
+from pipeline.errors import InputError, OutputError
+
+EPISODES_FILE = "episodes.parquet"
+STATS_FILE = "_timeline.json"   # counts and channel-less entries; not Parquet, so not part of the table
+
+
+def read_dataset(out: str | Path, name: str, columns: list[str] | None = None) -> pd.DataFrame | None:
+    """A dataset under OUT as a DataFrame (hive partitions or flat files); None when absent."""
+    folder = layout.dataset_dir(out, name)
+    if not folder.is_dir():
+        return None
+    files = sorted(p for p in folder.rglob("*.parquet") if p.is_file())
+    if not files:
+        return None
+    try:
+        dataset = ds.dataset([str(p) for p in files], format="parquet", partitioning="hive",
+                             partition_base_dir=str(folder))
+        present = [c for c in (columns or dataset.schema.names) if c in dataset.schema.names]
+        table = dataset.to_table(columns=present)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"{folder}: cannot read the {name} table ({exc})") from exc
+    return table.to_pandas(types_mapper=None)
+
+
+def read_classified(out: str | Path) -> pd.DataFrame:
+    columns = schemas.CLASSIFIED.names
+    frame = read_dataset(out, layout.CLASSIFIED, columns)
+    if frame is None:
+        raise InputError(
+            f"{layout.dataset_dir(out, layout.CLASSIFIED)}: no classified table; run `mqtriage classify` first"
+        )
+    missing = [c for c in ("event_id", "qmgr", "channel", "timestamp", "phase", "cause") if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{layout.dataset_dir(out, layout.CLASSIFIED)}: classified table lacks column(s) {', '.join(missing)}"
+        )
+    for name in columns:
+        if name not in frame.columns:
+            frame[name] = None
+    return frame[columns]
+
+
+def to_table(episodes: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(episodes, schema=schemas.EPISODES, preserve_index=False)
+
+
+def write_episodes(out: str | Path, episodes: pd.DataFrame, stats: dict[str, Any]) -> Path:
+    folder = layout.dataset_dir(out, layout.EPISODES)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.rglob("*.parquet"):
+            old.unlink()
+        target = folder / EPISODES_FILE
+        partial = folder / (EPISODES_FILE + ".partial")
+        pq.write_table(to_table(episodes), partial)
+        os.replace(partial, target)
+        (folder / STATS_FILE).write_text(json.dumps(stats, indent=2, sort_keys=True, default=str) + "\n",
+                                         encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write episodes ({exc.strerror or exc})") from exc
+    return target
+
+
+def read_stats(out: str | Path) -> dict[str, Any]:
+    path = layout.dataset_dir(out, layout.EPISODES) / STATS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: unreadable timeline statistics ({exc})") from exc
+    return data if isinstance(data, dict) else {}
