@@ -7,6 +7,8 @@ rows of their message ids; sequence rules join entries of the same process with 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,8 +80,6 @@ def _best_message_rule(mid: str | None, sev: str | None, exact: dict[str, list[d
             best = rule
     if best is not None:
         return best
-    import re
-
     for rule in patterned:
         if rule["severities"] and sev not in rule["severities"]:
             continue
@@ -88,7 +88,17 @@ def _best_message_rule(mid: str | None, sev: str | None, exact: dict[str, list[d
     return best
 
 
-def _apply_message_rules(df: pd.DataFrame, dec: Decisions, rs: RuleSet, id_columns: list[str]) -> None:
+@dataclass(frozen=True)
+class Scope:
+    """What a rule implementation needs to know about the rows it decides."""
+
+    applies_to: str            # events | status
+    id_columns: list[str]      # columns holding canonical message ids, most specific first
+    ids: np.ndarray            # event_id (or status_id) per row, for context_event_id
+
+
+def _apply_message_rules(df: pd.DataFrame, dec: Decisions, rs: RuleSet, scope: Scope) -> None:
+    id_columns = scope.id_columns
     exact, patterned = _message_index(rs)
     sev = df["severity"].astype("object") if "severity" in df.columns else pd.Series(None, index=df.index, dtype="object")
     sev = sev.where(sev.notna(), "")
@@ -150,8 +160,8 @@ def _condition_mask(df: pd.DataFrame, cond: Condition) -> np.ndarray:
     return hit
 
 
-def _apply_context_rules(df: pd.DataFrame, dec: Decisions, rs: RuleSet, applies_to: str,
-                         id_columns: list[str]) -> None:
+def _apply_context_rules(df: pd.DataFrame, dec: Decisions, rs: RuleSet, scope: Scope) -> None:
+    applies_to, id_columns = scope.applies_to, scope.id_columns
     for rule in rs.of_kind("context"):
         if rule["applies_to"] != applies_to:
             continue
@@ -204,7 +214,7 @@ def _key_frame(df: pd.DataFrame) -> pd.DataFrame:
     for col in ("pid", "tid"):
         keys[col] = pd.to_numeric(df[col], errors="coerce").fillna(-1).astype("int64") if col in df.columns else -1
     keys["channel"] = df["_channel"].astype("object").fillna("")
-    ts = pd.to_datetime(df["timestamp"], utc=True) if "timestamp" in df.columns else pd.Series(pd.NaT, index=df.index)
+    ts = pd.to_datetime(df["timestamp"] if "timestamp" in df.columns else pd.Series(pd.NaT, index=df.index), utc=True)
     millis = (ts - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(milliseconds=1)
     keys["_ts"] = pd.to_numeric(millis, errors="coerce").fillna(0).astype("int64")
     order = pd.DataFrame({"ts": keys["_ts"], "path": keys["source_path"],
@@ -226,9 +236,10 @@ def _asof(left: pd.DataFrame, right: pd.DataFrame, by: list[str], direction: str
     return merged
 
 
-def _apply_sequence_rules(df: pd.DataFrame, dec: Decisions, rs: RuleSet, event_ids: np.ndarray) -> None:
+def _apply_sequence_rules(df: pd.DataFrame, dec: Decisions, rs: RuleSet, scope: Scope) -> None:
+    event_ids = scope.ids
     rules = rs.of_kind("sequence")
-    if not rules or df.empty:
+    if scope.applies_to != "events" or not rules or df.empty:
         return
     keys = _key_frame(df)
     mid = df["_mid"]
@@ -294,14 +305,23 @@ class FramesResult:
     notes: list[str] = field(default_factory=list)
 
 
+# The explicit registry from decision rule kind to its implementation, in the order they run
+# (a later kind only takes rows it outranks).  Signal rules are applied by
+# ``pipeline.classify.signals.extract_signals`` before any of these.
+IMPLEMENTATIONS: dict[str, Callable[[pd.DataFrame, Decisions, RuleSet, Scope], None]] = {
+    "message": _apply_message_rules,
+    "context": _apply_context_rules,
+    "sequence": _apply_sequence_rules,
+}
+
+
 def _decide(sig: pd.DataFrame, rs: RuleSet, applies_to: str, id_columns: list[str], ids: np.ndarray) -> Decisions:
     dec = Decisions.empty(len(sig))
     if sig.empty:
         return dec
-    _apply_message_rules(sig, dec, rs, id_columns)
-    _apply_context_rules(sig, dec, rs, applies_to, id_columns)
-    if applies_to == "events":
-        _apply_sequence_rules(sig, dec, rs, ids)
+    scope = Scope(applies_to, id_columns, ids)
+    for apply in IMPLEMENTATIONS.values():
+        apply(sig, dec, rs, scope)
     return dec
 
 
@@ -310,6 +330,8 @@ def _events_part(events: pd.DataFrame, rs: RuleSet) -> pd.DataFrame:
     channel = sig["channel"].astype("object") if "channel" in sig.columns else pd.Series(None, index=sig.index, dtype="object")
     channel = channel.where(~channel.isin(NO_CHANNEL), None)
     sig["_channel"] = channel.where(channel.notna(), sig["channel_hint"])
+    if "event_id" not in sig.columns:  # text-only rows (e.g. training text): positional ids
+        sig["event_id"] = [f"row{i}" for i in range(len(sig))]
     ids = sig["event_id"].astype("object").to_numpy()
     dec = _decide(sig, rs, "events", ["_mid"], ids)
     out = _base_columns(sig, dec, rs)

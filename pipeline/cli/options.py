@@ -13,7 +13,7 @@ from pipeline.errors import MQTriageError
 
 def out_option(required: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
-        "--out", "out", required=required, type=click.Path(file_okay=False),
+        "--out", "out", required=required, type=click.Path(),
         help="Output folder (datasets are written below it).",
     )
 

@@ -17,7 +17,7 @@ def rules_group() -> None:
 
 
 @rules_group.command("check")
-@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False))
+@click.argument("directory", metavar="[DIR]", required=False, type=click.Path(exists=True, file_okay=False))
 @click.option("--no-examples", is_flag=True, help="Only validate the files; do not run the rule examples.")
 @handle_errors
 def check_command(directory: str | None, no_examples: bool) -> None:

@@ -79,8 +79,6 @@ def run_stages(paths: list[str], out: str, options: RunOptions,
                progress: Callable[[StageReport], None] = lambda report: None,
                starting: Callable[[str], None] = lambda name: None) -> list[StageReport]:
     """Run ingest, classify and timeline on ``paths`` into ``out``; announce each stage and report its end."""
-    from pipeline.timeline import build_timeline
-
     reports: list[StageReport] = []
 
     def done(name: str, started: float, line: str, warnings: list[str] | None = None) -> None:
@@ -99,6 +97,15 @@ def run_stages(paths: list[str], out: str, options: RunOptions,
          f"{t.get('files_skipped', 0)} skipped; {t.get('written', 0)} entries written, "
          f"{t.get('rejected', 0)} rejected", list(result.warnings))
 
+    # Each stage takes the output lock itself (ingest, classify, timeline).  Holding one lock across
+    # all of them needs a lock the same process can take again (storage.OutputLock is not, yet).
+    _later_stages(out, options, done, starting)
+    return reports
+
+
+def _later_stages(out: str, options: RunOptions, done: Callable[..., None], starting: Callable[[str], None]) -> None:
+    from pipeline.timeline import build_timeline
+
     starting("classify")
     started = time.perf_counter()
     classify = _stage("classify")
@@ -111,7 +118,7 @@ def run_stages(paths: list[str], out: str, options: RunOptions,
 
     starting("timeline")
     started = time.perf_counter()
-    timeline = build_timeline(out, gap=options.gap)
+    timeline = build_timeline(out, gap=options.gap, wait=options.wait)
     done("timeline", started, describe(timeline.stats))
 
     if options.preflight:
@@ -123,7 +130,6 @@ def run_stages(paths: list[str], out: str, options: RunOptions,
         done("preflight", started,
              f"as of {day}: {getattr(checked, 'errors', 0)} predicted failures, "
              f"{getattr(checked, 'warnings', 0)} warnings, {len(getattr(checked, 'certificates', []))} certificates")
-    return reports
 
 
 def _condense(warnings: list[str]) -> list[str]:

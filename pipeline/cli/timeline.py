@@ -40,12 +40,13 @@ def describe(stats: dict[str, Any]) -> str:
 @click.command("timeline")
 @click.argument("out", type=click.Path(file_okay=False, exists=True))
 @gap_option
+@click.option("--wait", is_flag=True, help="Wait for another run on OUT to finish instead of refusing.")
 @handle_errors
-def timeline_command(out: str, gap: timedelta) -> None:
+def timeline_command(out: str, gap: timedelta, wait: bool) -> None:
     """Build per-channel failure episodes (both ends paired) from OUT/classified into OUT/episodes."""
     from pipeline.timeline import build_timeline
 
-    result = build_timeline(out, gap=gap)
+    result = build_timeline(out, gap=gap, wait=wait)
     click.echo(f"{describe(result.stats)}\nwrote {result.path}")
 
 

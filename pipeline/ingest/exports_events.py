@@ -473,6 +473,9 @@ def read_amqsevt_json(stream: BinaryIO, ctx: FileContext) -> Iterator[Parsed | R
             where = line + exc.lineno - 1
             yield make_reject(JSON_KIND, offset, line, f"invalid JSON: {exc.msg} (line {where})", data)
             continue
+        except RecursionError:
+            yield make_reject(JSON_KIND, offset, line, "invalid JSON: nested too deeply", data)
+            continue
         if not isinstance(event, dict):
             yield make_reject(
                 JSON_KIND, offset, line, "not a JSON object: a top-level array item or value", data

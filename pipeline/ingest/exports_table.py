@@ -323,6 +323,9 @@ def read_jsonl(stream: BinaryIO, ctx: FileContext) -> Iterator[Parsed | Reject]:
         except json.JSONDecodeError as exc:
             yield make_reject(JSONL_KIND, offset, line_no, f"invalid JSON: {exc.msg}", raw)
             continue
+        except RecursionError:
+            yield make_reject(JSONL_KIND, offset, line_no, "invalid JSON: nested too deeply", raw)
+            continue
         if not isinstance(obj, dict):
             yield make_reject(
                 JSONL_KIND, offset, line_no, "not a JSON object: each line must hold one object", raw

@@ -705,7 +705,7 @@ def _plan(
                 tz, tz_source = entry.tz, f"{entry.tz} (kept from the first read)"
                 record.update(tz=tz, tz_source=tz_source)
             pending = entry.offset < entry.size and not gz
-            if size == entry.size and not (options.include_partial and pending):
+            if entry.gz == gz and size == entry.size and not (options.include_partial and pending):
                 record.update(
                     status="unchanged",
                     reason="no new bytes since the last run",

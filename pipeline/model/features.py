@@ -122,7 +122,7 @@ def signal_tokens(row: dict[str, Any]) -> str:
     mqrc = _int(row.get("mqrc"))
     if mqrc is not None:
         tokens += ["mqrc_any", f"mqrc_{mqrc}"]
-    ciphers = row.get("cipher_specs")
+    ciphers: Any = row.get("cipher_specs")
     if _present(ciphers):
         count = len(ciphers) if not isinstance(ciphers, str) else len([c for c in ciphers.split(";") if c])
         tokens.append("cipher_one" if count == 1 else "cipher_many")

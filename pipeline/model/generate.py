@@ -380,10 +380,11 @@ with seed `{seed}`; do not edit by hand. The same commit produces the same bytes
 3. **Hand-written cases** (`pipeline/model/handwritten.yaml`, {source.cases} cases, each repeated
    {HAND_REPEAT} times with refilled inserts): client-library errors (Python, Go, Node, .NET), operator
    notes from last-error exports, OpenSSL-style and Java exception texts.
-4. **Rule examples**: {source.rules_note}.
+4. **Rule examples** (`pipeline.rules.load_rules().examples()`): {source.rules_note}.
 
-No log text from the shared reference fixtures (for example the Nastel log used to judge the model)
-is copied into this set.
+The templates and hand-written cases copy no log text from the shared reference fixtures. Rule
+examples are whatever the rule files carry, and some quote real fixture lines (for example from
+the Nastel log used to judge the model), so that judgement counts only ids absent from this set.
 
 ## Rows by origin
 

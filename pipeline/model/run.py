@@ -124,6 +124,13 @@ def summary_lines(metrics: dict[str, Any], threshold: float) -> list[str]:
     ]
     for label, row in zip(held["phase_confusion"]["labels"], held["phase_confusion"]["rows_true_cols_predicted"], strict=True):
         lines.append(f"    {label:<10} " + " ".join(f"{v:>5}" for v in row))
+    ids = held.get("id_rows_only") or {}
+    if ids:
+        lines.append(
+            f"  rows with a real message id only ({ids['rows']}): phase macro-F1 {ids['phase_macro_f1']:.4f}, "
+            f"cause macro-F1 {ids['cause_macro_f1']:.4f}, at threshold coverage {ids['at_threshold']['coverage']:.4f} "
+            f"phase accuracy {ids['at_threshold']['phase_accuracy']}"
+        )
     lines.append("  weakest causes (F1): " + ", ".join(f"{k} {v:.2f}" for k, v in held["weakest_causes_f1"].items()))
     for family, fam in metrics.get("held_out_families", {}).items():
         fat = fam["at_threshold"]

@@ -105,6 +105,27 @@ def starting_entry(when: datetime, qmgr: str, channel: str, pid: str = "4242.1")
     )
 
 
+def amqsevt_text(cases: list[HostileCase], base: datetime = BASE) -> str:
+    """``amqsevt -o text`` output: one Channel SSL Error event per case (the MQ 9.1+ column width)."""
+    def field(label: str, value: object, indent: str = "  ") -> str:
+        return f"{indent}{label:<{31 - len(indent)}}: {value}\n"
+
+    parts = ["Sample AMQSEVT start\n"]
+    for n, case in enumerate(cases):
+        when = base + timedelta(hours=5, minutes=n)
+        parts.append(f"**** Message #{n + 1} (412 Bytes) on Queue SYSTEM.ADMIN.CHANNEL.EVENT ****\n")
+        parts.append(field("Event Type", "Channel Event [46]", ""))
+        parts.append(field("Reason", "Channel SSL Error [2371]", ""))
+        parts.append(field("Event created", f"{when:%Y/%m/%d %H:%M:%S}.00 GMT", ""))
+        parts.append(field("Queue Mgr Name", case.qmgr))
+        parts.append(field("Reason Qualifier", "SSL Peer Name Error"))
+        parts.append(field("Channel Name", case.channel))
+        parts.append(field("Connection Name", "10.9.0.1"))
+        parts.append(field("SSL Peer Name", case.dn))
+        parts.append("\n")
+    return "".join(parts)
+
+
 def write_hostile_corpus(root: str | Path, attempts: int = 3) -> dict[str, int]:
     """One folder per hostile queue manager with failing attempts on every hostile channel.
 
@@ -121,7 +142,7 @@ def write_hostile_corpus(root: str | Path, attempts: int = 3) -> dict[str, int]:
             chunk += ended_entry(when + timedelta(milliseconds=4), case.qmgr, case.channel, pid=f"4{n}00.{attempt + 1}")
             per_qmgr.setdefault(case.qmgr, []).append(chunk)
             entries += 2
-    for i, (qmgr, chunks) in enumerate(sorted(per_qmgr.items())):
+    for i, (_qmgr, chunks) in enumerate(sorted(per_qmgr.items())):
         folder = root / f"qm{i}" / "errors"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "AMQERR01.LOG").write_text("".join(chunks), encoding="utf-8")
@@ -151,7 +172,8 @@ def write_hostile_corpus(root: str | Path, attempts: int = 3) -> dict[str, int]:
             writer.writerow([case.qmgr, case.channel, f"2026-11-20T12:{n:02d}:00Z",
                              f"AMQ9636E: SSL distinguished name does not match peer name, channel '{case.channel}'.",
                              "RETRYING", "SSLHANDSHK", "partner.example.com(1414)"])
-    return {"log_entries": entries, "export_rows": len(hostile_cases())}
+    (exports / "QMH.events.txt").write_text(amqsevt_text(hostile_cases()), encoding="utf-8")
+    return {"log_entries": entries, "export_rows": 2 * len(hostile_cases())}
 
 
 def stream_entries(count: int, qmgr: str = "QMBIG", start: int = 0, padding: int = 0) -> Iterator[str]:

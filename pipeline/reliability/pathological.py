@@ -7,6 +7,7 @@ the functions here only build the cases, run them and describe the outcomes.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import io
 import json
@@ -17,6 +18,8 @@ from re import _constants as sre_c  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
+from pipeline.ingest.records import FileContext
+
 N = 100_000
 BIG = 10**6
 
@@ -24,6 +27,7 @@ _HEADER = ("11/20/2026 08:00:00 - Process(1.1) User(mqm) Program(amqrmppa)\n"
            "                    Host(h) Installation(Installation1)\n"
            "                    VRMF(9.4.0.5) QMgr(QMA)\n"
            "                    Time(2026-11-20T08:00:00.000Z)\n")
+_CTX = FileContext(source_path="pathological/AMQERR01.LOG")
 _TRAILER = "----- amqrmrsa.c : 938 --------------------------------------------------------\n"
 
 
@@ -53,45 +57,68 @@ def _text_entry(body: str) -> bytes:
             f"EXPLANATION:\n{body}\nACTION:\n{body}\n" + _TRAILER).encode("utf-8")
 
 
+def _split_and_parse(data: bytes) -> list[Any]:
+    from pipeline.ingest import textlog
+
+    return [textlog.parse_block(b, _CTX) for b in textlog.split_blocks(io.BytesIO(data))]
+
+
+def _parse_raw_block(data: bytes) -> Any:
+    from pipeline.ingest import textlog
+    from pipeline.ingest.records import RawBlock
+
+    return textlog.parse_block(RawBlock(0, 1, data), _CTX)
+
+
+def _parse_flat(data: bytes) -> Any:
+    from pipeline.ingest import textlog
+
+    return textlog.parse_flat_line(data, 0, 1, _CTX)
+
+
+def _parse_json(data: bytes) -> Any:
+    from pipeline.ingest import jsonlog
+
+    return jsonlog.parse_json_line(data, 0, 1, _CTX)
+
+
+def _read_export(kind: str, data: bytes) -> list[Any]:
+    from pipeline.ingest.exports import read_export
+
+    return list(read_export(kind, io.BytesIO(data), _CTX))
+
+
+def _export_inputs(body: str) -> dict[str, str]:
+    """One small document per export kind with ``body`` in its free-text and name fields."""
+    return {
+        "csv": f'qmgr,channel,last_error_time,last_error\nQMA,"{body.replace(chr(34), "")}",2026-11-20T08:00:00Z,{body}\n',
+        "jsonl": json.dumps({"qmgr": "QMA", "channel": body, "last_error_time": "2026-11-20T08:00:00Z",
+                             "last_error": body}) + "\n",
+        "chstatus": ("AMQ8417I: Display Channel Status details.\n"
+                     f"   CHANNEL({body})   CHLTYPE(SDR)\n   CONNAME({body})   STATUS(RETRYING)\n"),
+        "amqsevt_text": f"**** Message #1 (212 Bytes) on Queue SYSTEM.ADMIN.CHANNEL.EVENT ****\nEvent Type : {body}\n",
+        "amqsevt_json": json.dumps({"eventType": {"name": body}, "eventReason": {"name": body, "value": 2371},
+                                    "eventData": {"channelName": body, "connectionName": body}}),
+    }
+
+
 def parser_cases() -> Iterator[tuple[str, str, Callable[[], Any]]]:
     """(parser, payload name, thunk) for every parser and export reader."""
-    from pipeline.ingest import jsonlog, textlog
-    from pipeline.ingest.exports import read_export
-    from pipeline.ingest.records import FileContext, RawBlock
-
-    ctx = FileContext(source_path="pathological/AMQERR01.LOG")
     for name, body in payloads().items():
         entry = _text_entry(body)
-        raw = body.encode()
-        yield "text.split+parse", name, lambda e=entry: [textlog.parse_block(b, ctx)
-                                                         for b in textlog.split_blocks(io.BytesIO(e))]
-        yield "text.parse_block(raw)", name, lambda r=raw: textlog.parse_block(RawBlock(0, 1, r), ctx)
-        flat = entry.replace(b"\n", b" ") + b"\n"
-        yield "flat", name, lambda f=flat: textlog.parse_flat_line(f, 0, 1, ctx)
+        yield "text.split+parse", name, functools.partial(_split_and_parse, entry)
+        yield "text.parse_block(raw)", name, functools.partial(_parse_raw_block, body.encode())
+        yield "flat", name, functools.partial(_parse_flat, entry.replace(b"\n", b" ") + b"\n")
         line = json.dumps({"ibm_messageId": "AMQ9999E", "ibm_datetime": "2026-11-20T08:00:00.000Z",
                            "ibm_serverName": "QMA", "ibm_commentInsert1": body, "message": body}).encode()
-        yield "json", name, lambda j=line: jsonlog.parse_json_line(j, 0, 1, ctx)
-        csv_body = f'qmgr,channel,last_error_time,last_error\nQMA,"{body.replace(chr(34), "")}",2026-11-20T08:00:00Z,{body}\n'
-        yield "export.csv", name, lambda c=csv_body: list(read_export("csv", io.BytesIO(c.encode()), ctx))
-        jsonl = json.dumps({"qmgr": "QMA", "channel": body, "last_error_time": "2026-11-20T08:00:00Z",
-                            "last_error": body}) + "\n"
-        yield "export.jsonl", name, lambda c=jsonl: list(read_export("jsonl", io.BytesIO(c.encode()), ctx))
-        chstatus = ("AMQ8417I: Display Channel Status details.\n"
-                    f"   CHANNEL({body})   CHLTYPE(SDR)\n   CONNAME({body})   STATUS(RETRYING)\n")
-        yield "export.chstatus", name, lambda c=chstatus: list(read_export("chstatus", io.BytesIO(c.encode()), ctx))
-        evt_text = f"**** Message #1 (212 Bytes) on Queue SYSTEM.ADMIN.CHANNEL.EVENT ****\nEvent Type : {body}\n"
-        yield "export.amqsevt_text", name, lambda c=evt_text: list(
-            read_export("amqsevt_text", io.BytesIO(c.encode()), ctx))
-        evt_json = json.dumps({"eventType": {"name": body}, "eventReason": {"name": body, "value": 2371},
-                               "eventData": {"channelName": body, "connectionName": body}})
-        yield "export.amqsevt_json", name, lambda c=evt_json: list(
-            read_export("amqsevt_json", io.BytesIO(c.encode()), ctx))
+        yield "json", name, functools.partial(_parse_json, line)
+        for kind, document in _export_inputs(body).items():
+            yield f"export.{kind}", name, functools.partial(_read_export, kind, document.encode())
     deep = ("[" * N + "]" * N).encode()
-    yield "json", "json_nesting_1e5", lambda: jsonlog.parse_json_line(deep, 0, 1, ctx)
+    yield "json", "json_nesting_1e5", functools.partial(_parse_json, deep)
     deep_evt = ('{"eventType":' + "[" * N + "]" * N + "}").encode()
-    yield "export.amqsevt_json", "json_nesting_1e5", lambda: list(
-        read_export("amqsevt_json", io.BytesIO(deep_evt), ctx))
-    yield "export.jsonl", "json_nesting_1e5", lambda: list(read_export("jsonl", io.BytesIO(deep + b"\n"), ctx))
+    yield "export.amqsevt_json", "json_nesting_1e5", functools.partial(_read_export, "amqsevt_json", deep_evt)
+    yield "export.jsonl", "json_nesting_1e5", functools.partial(_read_export, "jsonl", deep + b"\n")
 
 
 def _describe(value: Any) -> str:

@@ -16,6 +16,7 @@ from pipeline.timeline import store
 from pipeline.timeline.vocab import FAILURE_PHASES, Vocabulary, load_vocabulary
 
 PHASE_ORDER = ("network", "handshake", "post_tls", "other")
+SUMMARY_MSG_IDS = frozenset({"AMQ9999", "CSQX599"})
 FINDING_COLUMNS = ("severity", "qmgr", "channel", "partner_qmgr", "phase", "cause", "fix_side", "evidence", "detail")
 EXPIRY_COLUMNS = ("owner", "label", "personal", "subject", "not_after", "days_left", "status", "used_by")
 
@@ -142,13 +143,28 @@ class ReportData:
             return f"{other} ({holder} logs {msg})"
         if fix_side == "network":
             return f"the network path between {row.qmgr} and {partner or unnamed}"
-        return f"both ends: {holder} and {other}"
+        first, second = sorted((str(holder), str(other)))
+        return f"both ends: {first} and {second}"
+
+    @staticmethod
+    def representative(group: pd.DataFrame) -> Any:
+        """The episode whose reading of a channel's failure the fix advice follows.
+
+        An end whose own log decides the cause, and among two such ends the initiator's (it retries,
+        so its log summarises each attempt with AMQ9999): ``fix_side`` in the vocabulary is written
+        for the entry the initiator logs (AMQ9520 "not defined remotely" rather than the
+        responder's AMQ9519)."""
+        rows = list(group.itertuples())
+        local = [r for r in rows if r.cause_side == "local"]
+        ranked = sorted(local, key=lambda r: not any(m in SUMMARY_MSG_IDS for m in list(r.msg_ids)))
+        return ranked[0] if ranked else rows[0]
 
     def where_to_look(self, cause: str) -> list[str]:
         """For one cause: on which queue manager(s) to make the fix, channel by channel."""
         places: dict[str, None] = {}
-        for row in self.episodes[self.episodes["cause"] == cause].itertuples():
-            places.setdefault(f"{self.fix_place(row)} - channel {row.channel}", None)
+        subset = self.episodes[self.episodes["cause"] == cause]
+        for channel, group in subset.groupby("channel", sort=True):
+            places.setdefault(f"{self.fix_place(self.representative(group))} - channel {channel}", None)
         return list(places)
 
     def preflight_findings(self) -> pd.DataFrame | None:

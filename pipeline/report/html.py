@@ -153,10 +153,11 @@ def _episodes(data: ReportData) -> str:
         ]
         klass = ' class="unresolved"' if outcomes.get(row.episode_id) == "open" else ""
         body.append(f'<tr{klass} title="{h(row.summary)}">' + "".join(
-            f'<td class="num">{c}</td>' if i in (10, 11) else f"<td>{c}</td>" for i, c in enumerate(cells)
+            f'<td class="num">{c}</td>' if i in (10, 11) else (f'<td class="t">{c}</td>' if i in (0, 1, 3, 12) else f"<td>{c}</td>")
+            for i, c in enumerate(cells)
         ) + "</tr>")
-    parts.append('<table id="episode-table"><thead><tr>' + "".join(f"<th>{h(x)}</th>" for x in head)
-                 + "</tr></thead><tbody>" + "".join(body) + "</tbody></table>")
+    parts.append('<div class="wide"><table id="episode-table"><thead><tr>' + "".join(f"<th>{h(x)}</th>" for x in head)
+                 + "</tr></thead><tbody>" + "".join(body) + "</tbody></table></div>")
     parts.append("</section>")
     return "".join(parts)
 

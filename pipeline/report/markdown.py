@@ -8,7 +8,6 @@ from pipeline.report.data import ReportData
 from pipeline.report.escape import md, term
 
 TIME = "%Y-%m-%d %H:%M:%S"
-SUMMARIES = frozenset({"AMQ9999", "CSQX599"})
 
 
 def _t(stamp: object) -> str:
@@ -102,10 +101,7 @@ def channel_lines(data: ReportData) -> list[dict[str, str]]:
             state = f"resolved {group['resolved_at'].max():%H:%M}"
         local = group[group["cause_side"] == "local"]
         logged = ", ".join(dict.fromkeys(local["qmgr"].tolist())) or "-"
-        # both ends may hold a specific entry; the initiator's reading (it retries, so its log
-        # summarises each attempt with AMQ9999) is the one the vocabulary's fix_side describes
-        ranked = sorted(local.itertuples(), key=lambda r: not any(m in SUMMARIES for m in list(r.msg_ids)))
-        first = ranked[0] if ranked else next(group.itertuples())
+        first = data.representative(group)
         lines.append({
             "when": f"{group['start'].min():%m-%d %H:%M}-{group['end'].max():%H:%M}",
             "channel": str(channel), "phase": str(group["phase"].iloc[0]), "cause": str(cause),

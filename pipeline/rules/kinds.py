@@ -1,7 +1,8 @@
 """Rule kinds: each declares its fields (type, required, default) and is validated against them.
 
 ``KINDS`` is the explicit registry from the ``kind:`` written at the top of a rule file to its
-declaration.  Rule kinds carry ``description`` and ``examples``; table kinds (code tables and the
+declaration; ``pipeline.classify.engine.IMPLEMENTATIONS`` maps each decision kind to the code that
+applies it (signal rules: ``pipeline.classify.signals.extract_signals``).  Rule kinds carry ``description`` and ``examples``; table kinds (code tables and the
 CipherSpec table) are reference data keyed by code or name and carry a ``meaning`` instead.
 """
 

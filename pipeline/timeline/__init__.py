@@ -207,9 +207,17 @@ def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
-def build_timeline(out: str | Path, gap: timedelta = DEFAULT_GAP) -> TimelineResult:
-    """Read OUT/classified, write OUT/episodes; return the episodes and the counts."""
-    classified = store.read_classified(out)
-    result = episodes_from_classified(classified, gap=gap)
-    result.path = store.write_episodes(out, result.episodes, result.stats)
+def build_timeline(out: str | Path, gap: timedelta = DEFAULT_GAP, wait: bool = False) -> TimelineResult:
+    """Read OUT/classified, write OUT/episodes; return the episodes and the counts.
+
+    Runs under the output lock (one writer per OUT): raises LockHeldError when another run holds
+    it, or with ``wait`` blocks until it is free."""
+    from pipeline.storage import OutputLock
+
+    if not Path(out).is_dir():
+        raise InputError(f"{out}: output folder not found")
+    with OutputLock(out, wait=wait):
+        classified = store.read_classified(out)
+        result = episodes_from_classified(classified, gap=gap)
+        result.path = store.write_episodes(out, result.episodes, result.stats)
     return result

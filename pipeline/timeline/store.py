@@ -60,19 +60,32 @@ def to_table(episodes: pd.DataFrame) -> pa.Table:
 
 
 def write_episodes(out: str | Path, episodes: pd.DataFrame, stats: dict[str, Any]) -> Path:
+    """Replace OUT/episodes whole: new files are written beside the old ones and renamed over them,
+    so a failed write (disk full, read-only) leaves the previous episodes as they were."""
     folder = layout.dataset_dir(out, layout.EPISODES)
+    target = folder / EPISODES_FILE
+    partial = folder / (EPISODES_FILE + ".partial")
+    stats_target = folder / STATS_FILE
+    stats_partial = folder / (STATS_FILE + ".partial")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.rglob("*.parquet"):
-            old.unlink()
-        target = folder / EPISODES_FILE
-        partial = folder / (EPISODES_FILE + ".partial")
         pq.write_table(to_table(episodes), partial)
+        stats_partial.write_text(json.dumps(stats, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
         os.replace(partial, target)
-        (folder / STATS_FILE).write_text(json.dumps(stats, indent=2, sort_keys=True, default=str) + "\n",
-                                         encoding="utf-8")
+        os.replace(stats_partial, stats_target)
+        for old in folder.rglob("*.parquet"):
+            if old != target:
+                old.unlink()   # an older layout's files: the table is only episodes.parquet now
     except OSError as exc:
-        raise OutputError(f"{folder}: cannot write episodes ({exc.strerror or exc})") from exc
+        left = []
+        for leftover in (partial, stats_partial):
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError as cleanup:
+                left.append(f"{leftover.name} left behind: {cleanup.strerror or cleanup}")
+        note = f"; {'; '.join(left)}" if left else ""
+        raise OutputError(f"{folder}: cannot write episodes ({exc.strerror or exc}); "
+                          f"the previous episodes are unchanged{note}") from exc
     return target
 
 

@@ -160,3 +160,16 @@ def test_phase_always_follows_cause(decided: pd.DataFrame) -> None:
     rs = load_rules()
     for cause, phase in decided[["cause", "phase"]].drop_duplicates().itertuples(index=False):
         assert rs.phase_of(cause) == phase
+
+
+def test_text_only_rows_classify() -> None:
+    """The model engineer's training rows carry only text: ids, signals and rules still work."""
+    from pipeline.classify import classify_frame
+    from pipeline.classify.signals import extract_signals
+
+    df = pd.DataFrame({"message": ["AMQ9633E: Bad SSL certificate for channel 'QMB.QMA'.",
+                                   "AMQ9202E: Remote host 'mqd (10.1.0.14)(1414)' not available, retry later.", "hello"]})
+    sig = extract_signals(df)
+    assert sig["remote_address"].tolist()[1] == "10.1.0.14" and sig["channel_hint"].tolist()[0] == "QMB.QMA"
+    out = classify_frame(df)
+    assert out["cause"].tolist() == ["handshake_other", "host_unreachable", "unknown"]

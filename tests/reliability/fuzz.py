@@ -41,13 +41,15 @@ def load_seeds(peer_fixtures: Path, samples_dir: Path) -> list[Seed]:
         if not path.is_file() or path.name.endswith((".md", ".yaml")) or "expected" in path.name:
             continue
         data = _head(path)
-        kind = textlog.sniff(data)
-        if kind is None and data.lstrip().startswith(b"{\"ibm_") :
+        kind: str | None = "export" if sniff_export(path.name, data) else textlog.sniff(data)
+        if kind is None and data.lstrip().startswith(b'{"ibm_'):
             kind = "json"
-        if kind is None and sniff_export(path.name, data):
-            kind = "export"
         if kind is not None:
-            seeds.append(Seed(f"{path.parent.name}/{path.name}", kind, data))
+            seeds.append(Seed(f"{path.parent.parent.name}/{path.parent.name}/{path.name}", kind, data))
+    # No amqsevt text export ships with the samples or the peers: a generated one stands in.
+    from pipeline.reliability.corpus import amqsevt_text, hostile_cases
+
+    seeds.append(Seed("generated/exports/QMH.events.txt", "export", amqsevt_text(hostile_cases()).encode()))
     return seeds
 
 

@@ -18,7 +18,7 @@ from pipeline.ingest.runner import IngestOptions, ingest
 from .fuzz import Seed, load_seeds, mutated, parse_export, parse_json, parse_text
 from .helpers import alarm, table
 
-FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=100, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])
 GUARD = 30   # seconds for one example: generous (a linear parser needs well under one)

@@ -71,15 +71,23 @@ def test_a_user_rule_with_a_catastrophic_regex_is_refused(tmp_path: Path) -> Non
     from pipeline.rules import load_rules
 
     (tmp_path / "evil.yaml").write_text(
-        "signal:\n"
+        "kind: signal\n"
+        "rules:\n"
         "  - id: sig.evil\n"
         "    signal: peer_dn\n"
-        "    description: catastrophic backtracking\n"
         "    sources: [message]\n"
-        "    pattern: \"(?P<value>(a+)+)$\"\n", encoding="utf-8")
+        "    pattern: \"(?P<value>(a+)+)X\"\n"
+        "    priority: 5\n"
+        "    description: catastrophic backtracking\n"
+        "    examples:\n"
+        "      match:\n"
+        "        - {text: \"aaX\", expect: {peer_dn: aa}}\n"
+        "      no_match:\n"
+        "        - {text: \"bbb\"}\n", encoding="utf-8")
     with pytest.raises(RuleError) as caught:
         load_rules([tmp_path])
-    assert "evil.yaml" in str(caught.value)
+    message = str(caught.value)
+    assert "evil.yaml" in message and "sig.evil" in message and "not linear-time" in message
 
 
 DEEP = "[" * 100_000 + "]" * 100_000

@@ -46,7 +46,7 @@ def test_what_to_check_comes_from_the_vocabulary(out: Path) -> None:
     data = load_report(out)
     # cert_expired is fixed on the remote side: the partner of the end that logs it (QMA logs, QMB fixes)
     assert data.where_to_look("cert_expired") == ["QMB (QMA logs AMQ9633) - channel QMB.QMA"]
-    assert data.where_to_look("cipher_mismatch") == ["both ends: QMB and QMA - channel QMA.QMB"]
+    assert data.where_to_look("cipher_mismatch") == ["both ends: QMA and QMB - channel QMA.QMB"]
     assert data.where_to_look("connection_refused") == [
         "the partner at mqd.example.com(1414) (QMA logs AMQ9633) - channel QMA.QMD"]
 

@@ -138,3 +138,9 @@ def test_examples_export_for_the_model() -> None:
         assert text and cause in causes and rs.phase_of(cause) == phase
     assert ("AMQ9633E: Bad SSL certificate for channel 'QMB.QMA'.", "AMQ9633", "handshake", "cert_expired") in rows
     assert ("Channel SSL Error: SSL Cipher Spec Error", None, "handshake", "cipher_mismatch") in rows
+
+
+def test_every_rule_kind_has_an_implementation() -> None:
+    from pipeline.classify.engine import IMPLEMENTATIONS
+
+    assert set(IMPLEMENTATIONS) | {"signal"} == set(RULE_KINDS)

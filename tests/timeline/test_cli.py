@@ -95,3 +95,34 @@ def test_unreadable_classified_names_the_folder(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text,minutes", [("30m", 30), ("90s", 1.5), ("2h", 120), ("1h30m", 90), ("45", 45)])
 def test_parse_duration(text: str, minutes: float) -> None:
     assert parse_duration(text) == pd.Timedelta(minutes=minutes)
+
+
+def test_timeline_refuses_while_another_run_holds_out(tmp_path: Path) -> None:
+    from pipeline.storage import OutputLock
+
+    out = _write_classified(tmp_path / "out", expired_certificate())
+    with OutputLock(out):
+        result = CliRunner().invoke(main, ["timeline", str(out)])
+    assert result.exit_code == 1
+    assert "in use by another mqtriage run" in result.output
+    assert not (out / "episodes").exists()
+
+
+def test_write_error_keeps_the_previous_episodes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import os
+
+    from pipeline.timeline import store
+
+    out = _write_classified(tmp_path / "out", expired_certificate())
+    build_timeline(out)
+    before = {p.name: p.read_bytes() for p in (out / "episodes").iterdir()}
+
+    def no_space(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(store.pq, "write_table", no_space)
+    result = CliRunner().invoke(main, ["timeline", str(out), "--gap", "5m"])
+    assert result.exit_code == 1
+    assert "No space left on device" in result.output and "previous episodes are unchanged" in result.output
+    assert {p.name: p.read_bytes() for p in (out / "episodes").iterdir()} == before
