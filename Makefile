@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
-.PHONY: help venv demo test lint bench train docs golden samples clean
+.PHONY: help venv demo test lint bench train docs golden samples limits clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)  ## create .venv and install the project with its dev and dask extras
 
 demo: $(STAMP)  ## run the whole pipeline on data/samples; report in out/demo/report.html
-	$(BIN)/mqtriage run data/samples --out $(OUT) --tz UTC --html $(OUT)/report.html
+	$(BIN)/mqtriage run data/samples --out $(OUT) --tz UTC --html $(OUT)/report.html \
+		--preflight data/samples/config --as-of 2026-11-20
 
 test: $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest -q
@@ -43,6 +44,9 @@ golden: $(STAMP)  ## regenerate the parser golden files (review the diff)
 
 samples: $(STAMP)  ## regenerate data/samples (logs, exports) from the scenario generator
 	$(BIN)/python -m pipeline.samples --out data/samples
+
+limits: $(STAMP)  ## resource-limit runs (2 GB file, 10,000 files); figures for docs/reliability.md
+	$(BIN)/python -m pipeline.reliability limits
 
 clean:  ## remove the venv and outputs
 	rm -rf $(VENV) out

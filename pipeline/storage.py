@@ -94,16 +94,30 @@ class OutputLock:
     A second run refuses at once with LockHeldError, or with ``wait=True`` blocks until the first
     one ends.  The kernel drops the lock when the holder dies, so a killed run never leaves it
     stuck; the pid written into the file only serves the error message.
+
+    ``share=True`` (what ``mqtriage run`` uses) lets later OutputLocks on the same folder in the
+    same process re-enter it, so one lock spans every stage while each stage function still takes
+    its own; without it a second OutputLock behaves as another run and is refused.
     """
 
-    def __init__(self, out: str | Path, wait: bool = False, timeout: float | None = None) -> None:
+    _held: dict[Path, list[int]] = {}  # lock path -> [fd, depth, shareable], this process only
+
+    def __init__(
+        self, out: str | Path, wait: bool = False, timeout: float | None = None, share: bool = False
+    ) -> None:
         self.root = ensure_out(out)
         self.path = self.root / layout.LOCK
         self.wait = wait
         self.timeout = timeout
+        self.share = share
         self._fd: int | None = None
 
     def acquire(self) -> None:
+        held = OutputLock._held.get(self.path)
+        if held is not None and held[2]:
+            held[1] += 1
+            self._fd = held[0]
+            return
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
@@ -128,15 +142,23 @@ class OutputLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
         self._fd = fd
+        OutputLock._held[self.path] = [fd, 1, int(self.share)]
 
     def fileno(self) -> int | None:
         return self._fd
 
     def release(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+        if self._fd is None:
+            return
+        held = OutputLock._held.get(self.path)
+        self._fd, fd = None, self._fd
+        if held is not None and held[0] == fd:
+            held[1] -= 1
+            if held[1] > 0:
+                return
+            del OutputLock._held[self.path]
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
     def __enter__(self) -> OutputLock:
         self.acquire()

@@ -386,7 +386,7 @@ def _base_columns(sig: pd.DataFrame, dec: Decisions, rs: RuleSet) -> pd.DataFram
     return out
 
 
-def _apply_model(frame: pd.DataFrame, model: Any, notes: list[str]) -> None:
+def apply_model(frame: pd.DataFrame, model: Any, notes: list[str]) -> None:
     if model is None:
         return
     if not getattr(model, "available", False):
@@ -425,5 +425,5 @@ def classify_frames(events: pd.DataFrame, status: pd.DataFrame, rs: RuleSet, mod
     frame = frame[CLASSIFIED_NAMES]
     for col in INT_SIGNALS:
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
-    _apply_model(frame, model, notes)
+    apply_model(frame, model, notes)
     return FramesResult(frame=frame, notes=notes)

@@ -1,8 +1,7 @@
-"""Read the ingest datasets and write OUT/classified atomically (temp folder, then rename)."""
+"""Read the ingest datasets and write OUT/classified atomically (staged, then one journaled commit)."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 
@@ -10,8 +9,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
-from pipeline import layout, schemas
+from pipeline import layout, schemas, storage
 from pipeline.errors import InputError, OutputError
 
 PARTITION = ds.partitioning(pa.schema([("date", pa.string())]), flavor="hive")
@@ -61,33 +61,81 @@ def to_table(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schemas.CLASSIFIED)
 
 
-def write_classified(out: Path, frame: pd.DataFrame) -> Path:
-    """Write ``frame`` to OUT/classified, replacing what was there in one rename."""
-    target = layout.dataset_dir(out, layout.CLASSIFIED)
-    token = uuid.uuid4().hex[:8]
-    tmp = target.parent / f".{target.name}.tmp-{token}"
-    old = target.parent / f".{target.name}.old-{token}"
-    table = to_table(frame)
-    dates = pc.strftime(table["timestamp"], format="%Y-%m-%d")
-    dates = pc.if_else(pc.is_null(dates), pa.scalar("unknown"), dates)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        ds.write_dataset(table.append_column("date", dates), tmp, format="parquet", partitioning=PARTITION,
-                         basename_template="part-{i}.parquet", existing_data_behavior="error",
-                         max_rows_per_group=256 * 1024)
-        if not any(tmp.rglob("*.parquet")):
-            # An empty result still leaves a readable (empty) dataset behind.
-            (tmp / "date=unknown").mkdir(parents=True, exist_ok=True)
-            import pyarrow.parquet as pq
+class ClassifiedWriter:
+    """Stage classified batches as ``classified/date=D/part-NNNNN.parquet`` inside a Transaction.
 
-            pq.write_table(table, tmp / "date=unknown" / "part-0.parquet")
-        if target.exists():
-            target.rename(old)
-        tmp.rename(target)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not target.exists():
-            old.rename(target)
-        raise OutputError(f"{target}: cannot write the classified dataset: {exc}") from exc
-    shutil.rmtree(old, ignore_errors=True)
+    ``finish()`` schedules the deletion of every committed file of the previous output that the
+    new one does not replace; the caller then commits (or aborts) the transaction.  Files are
+    written with ``pyarrow.parquet`` directly: no dataset writer threads outlive the call.
+    """
+
+    def __init__(self, txn: storage.Transaction) -> None:
+        self.txn = txn
+        self.written: list[str] = []
+        self.rows = 0
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if len(frame) == 0:
+            return
+        self.write_table(to_table(frame))
+
+    def write_table(self, table: pa.Table) -> None:
+        dates = pc.strftime(table["timestamp"], format="%Y-%m-%d")
+        dates = pc.if_else(pc.is_null(dates), pa.scalar("unknown"), dates)
+        for day in sorted(pc.unique(dates).to_pylist()):
+            part = table.filter(pc.equal(dates, day))
+            rel = f"{layout.CLASSIFIED}/date={day}/part-{len(self.written):05d}.parquet"
+            self._write(part, rel)
+        self.rows += table.num_rows
+
+    def _write(self, table: pa.Table, rel: str) -> None:
+        target = self.txn.path(rel)
+        try:
+            pq.write_table(table, target, row_group_size=256 * 1024)
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot write the classified dataset: {exc}") from exc
+        self.written.append(rel)
+
+    def finish(self) -> list[str]:
+        """Stage an empty file when nothing was written; delete superseded files at commit."""
+        if not self.written:
+            # An empty result still leaves a readable (empty) dataset behind.
+            self._write(schemas.CLASSIFIED.empty_table(), f"{layout.CLASSIFIED}/date=unknown/part-00000.parquet")
+        root = self.txn.root
+        keep = set(self.written)
+        for old in storage.list_files(layout.dataset_dir(root, layout.CLASSIFIED)):
+            rel = old.relative_to(root).as_posix()
+            if rel not in keep:
+                self.txn.delete(rel)
+        return self.written
+
+
+def remove_empty_partitions(out: Path) -> None:
+    """Drop ``date=`` folders of OUT/classified the last commit emptied (best effort, after commit)."""
+    folder = layout.dataset_dir(out, layout.CLASSIFIED)
+    if not folder.is_dir():
+        return
+    for sub in folder.iterdir():
+        if sub.is_dir() and not any(sub.iterdir()):
+            try:
+                sub.rmdir()
+            except OSError:
+                pass  # a reader or writer put something there meanwhile: keeping the folder is correct
+
+
+def write_classified(out: Path, frame: pd.DataFrame) -> Path:
+    """Write ``frame`` to OUT/classified, replacing what was there in one journaled commit."""
+    out = Path(out)
+    target = layout.dataset_dir(out, layout.CLASSIFIED)
+    txn = storage.Transaction(out, f"classify-{uuid.uuid4().hex[:12]}")
+    try:
+        writer = ClassifiedWriter(txn)
+        for start in range(0, len(frame), 256 * 1024):
+            writer.write(frame.iloc[start:start + 256 * 1024])
+        writer.finish()
+        txn.commit()
+    except BaseException:
+        txn.abort()
+        raise
+    remove_empty_partitions(out)
     return target

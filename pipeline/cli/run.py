@@ -79,6 +79,17 @@ def run_stages(paths: list[str], out: str, options: RunOptions,
                progress: Callable[[StageReport], None] = lambda report: None,
                starting: Callable[[str], None] = lambda name: None) -> list[StageReport]:
     """Run ingest, classify and timeline on ``paths`` into ``out``; announce each stage and report its end."""
+    from pipeline.storage import OutputLock
+
+    # One lock across every stage, so a second run cannot interleave between them; the stage
+    # functions take the same (re-entrant) lock again.
+    with OutputLock(out, wait=options.wait, share=True):
+        return _run_locked(paths, out, options, progress, starting)
+
+
+def _run_locked(paths: list[str], out: str, options: RunOptions,
+                progress: Callable[[StageReport], None],
+                starting: Callable[[str], None]) -> list[StageReport]:
     reports: list[StageReport] = []
 
     def done(name: str, started: float, line: str, warnings: list[str] | None = None) -> None:
@@ -97,8 +108,6 @@ def run_stages(paths: list[str], out: str, options: RunOptions,
          f"{t.get('files_skipped', 0)} skipped; {t.get('written', 0)} entries written, "
          f"{t.get('rejected', 0)} rejected", list(result.warnings))
 
-    # Each stage takes the output lock itself (ingest, classify, timeline).  Holding one lock across
-    # all of them needs a lock the same process can take again (storage.OutputLock is not, yet).
     _later_stages(out, options, done, starting)
     return reports
 

@@ -124,8 +124,16 @@ def parse_header_datetime(date_text: str, time_text: str, order: str = "mdy") ->
         raise DateError(f"impossible time {time_text!r}: {exc}") from None
 
 
+_ISO_USUAL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")  # what MQ writes
+
+
 def parse_iso_utc(text: str) -> datetime:
     """An aware UTC datetime from ``Time(...)`` / ``ibm_datetime`` (dots allowed between h, m, s)."""
+    if _ISO_USUAL.fullmatch(text):
+        try:  # the C parser; same value (milliseconds, tzinfo UTC) as the general reading below
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass  # an impossible date: the general reading below names the problem
     m = _ISO_RE.fullmatch(text)
     if not m:
         raise DateError(f"unrecognised ISO timestamp {text!r}")
@@ -227,9 +235,9 @@ def detect_date_order(samples: list[tuple[str, str | None]]) -> DateOrder | None
     informative sample.  Dotted and year-first dates carry no evidence about slash dates.  None when
     nothing decides; the caller then uses its configured order.
     """
+    # Pass 1, the field evidence: when it decides (or conflicts), Time() is never looked at.
     dmy_votes = mdy_votes = 0
-    time_ok = {"mdy": 0, "dmy": 0}
-    time_informative = 0
+    candidates: list[tuple[tuple[str, str], str]] = []  # ambiguous slash dates that carry a Time()
     for header, utc_text in samples:
         parts = split_header_time(header)
         date_text = parts[0] if parts else header.strip()
@@ -243,29 +251,38 @@ def detect_date_order(samples: list[tuple[str, str | None]]) -> DateOrder | None
             mdy_votes += 1
         if parts is None or not utc_text or a == b or a > 12 or b > 12:
             continue
-        try:
-            utc = parse_iso_utc(utc_text)
-        except DateError:
-            continue
-        time_informative += 1
-        for order in ("mdy", "dmy"):
-            try:
-                local = parse_header_datetime(parts[0], parts[1], order)
-            except DateError:
-                continue
-            if _plausible_offset(local, utc):
-                time_ok[order] += 1
+        candidates.append((parts, utc_text))
     if dmy_votes and mdy_votes:
         return None
     if dmy_votes:
         return "dmy"
     if mdy_votes:
         return "mdy"
+    # Pass 2, Time(): an order that failed one informative sample can never fit them all, so it is
+    # not tried again (the counts that matter are "fits every informative sample" or not).
+    fits = {"mdy": True, "dmy": True}
+    time_informative = 0
+    for parts, utc_text in candidates:
+        if not (fits["mdy"] or fits["dmy"]):
+            break
+        try:
+            utc = parse_iso_utc(utc_text)
+        except DateError:
+            continue
+        time_informative += 1
+        for order in ("mdy", "dmy"):
+            if not fits[order]:
+                continue
+            try:
+                local = parse_header_datetime(parts[0], parts[1], order)
+            except DateError:
+                fits[order] = False
+                continue
+            if not _plausible_offset(local, utc):
+                fits[order] = False
     if time_informative:
-        mdy_fit = time_ok["mdy"] == time_informative
-        dmy_fit = time_ok["dmy"] == time_informative
-        if mdy_fit and not dmy_fit:
+        if fits["mdy"] and not fits["dmy"]:
             return "mdy"
-        if dmy_fit and not mdy_fit:
+        if fits["dmy"] and not fits["mdy"]:
             return "dmy"
     return None

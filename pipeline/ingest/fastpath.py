@@ -27,7 +27,6 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, BinaryIO
 
 import pyarrow as pa
@@ -37,10 +36,10 @@ from pipeline import schemas
 from pipeline.ingest import dates, textlog
 from pipeline.ingest.records import FileContext, Parsed, RawBlock, Reject
 from pipeline.ingest.slots import SlotTable, default_slot_table
+from pipeline.ingest.state import ANCHOR_BYTES  # bytes of consumed data kept for the resume anchor
 
 READ_SIZE = 4 << 20  # bytes read per step; a region is cut after the last trailer line in the buffer
 GENERAL_AFTER = 16 << 20  # this much without a trailer line: the reference reads the rest of the file
-ANCHOR_BYTES = 256  # bytes of consumed data kept for the runner's resume anchor (state.ANCHOR_BYTES)
 
 # The events columns a parser fills, in schema order (event_id is the runner's).
 ROW_COLUMNS = (
@@ -225,7 +224,10 @@ class _Parser:
 
     # -- reference path -----------------------------------------------------------------
     def reference(self, block: RawBlock) -> None:
-        item = textlog.parse_block(block, self.ctx, self.slots)
+        try:
+            item = textlog.parse_block(block, self.ctx, self.slots)
+        except Exception as exc:  # a parser bug on one entry: reject it and go on (as the runner does)
+            item = Reject(block.offset, block.line, f"parser error: {type(exc).__name__}: {exc}", block.data)
         self.add_item(item)
 
     def add_item(self, item: Parsed | Reject) -> None:
@@ -388,8 +390,8 @@ class _Parser:
             return False
         if time_value is not None:
             try:
-                timestamp = _iso_utc(time_value)
-            except ValueError:
+                timestamp = dates.parse_iso_utc(time_value)
+            except dates.DateError:
                 return False
             source = "time_field"
         else:
@@ -458,7 +460,6 @@ class _Parser:
         return True
 
 
-_ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 _HEADER_ORDER = (
     "User",
     "Program",
@@ -474,14 +475,6 @@ _HEADER_ORDER = (
     "CommentInsert2",
     "CommentInsert3",
 )
-
-
-def _iso_utc(value: str) -> datetime:
-    """``Time(...)`` in MQ's usual form (``2026-11-20T10:05:12.345Z``) -> aware UTC; the same value as
-    ``dates.parse_iso_utc`` (ValueError for an impossible date, like its DateError)."""
-    if _ISO_SHAPE.fullmatch(value):
-        return datetime.fromisoformat(value)
-    return dates.parse_iso_utc(value)
 
 
 def _header_fields(pairs_text: str) -> tuple[Any, ...] | None:
@@ -582,22 +575,27 @@ def parse_columnar(
         yield batch
 
 
-def record_batch(batch: ColumnBatch, event_ids: list[str | None]) -> pa.RecordBatch:
-    """The batch's rows as an Arrow batch of ``schemas.EVENTS``; rows whose id is None are left out
-    (already ingested)."""
-    rows = batch.rows
-    if None in event_ids:
-        keep = [i for i, e in enumerate(event_ids) if e is not None]
-        rows = [rows[i] for i in keep]
-        event_ids = [event_ids[i] for i in keep]
-    fields = list(schemas.EVENTS)
+def row_arrays(rows: list[tuple[Any, ...]]) -> list[pa.Array]:
+    """One Arrow array per ROW_COLUMNS column (schemas.EVENTS types).  Raises pa.ArrowException,
+    TypeError, ValueError or OverflowError when a value does not fit its column."""
+    fields = list(schemas.EVENTS)[1:]
     if not rows:
-        return pa.RecordBatch.from_pylist([], schema=schemas.EVENTS)
-    arrays = [pa.array(event_ids, type=fields[0].type)]
-    arrays.extend(
-        pa.array(col, type=f.type) for col, f in zip(zip(*rows, strict=True), fields[1:], strict=True)
-    )
-    return pa.RecordBatch.from_arrays(arrays, schema=schemas.EVENTS)
+        return [pa.array([], type=f.type) for f in fields]
+    return [pa.array(col, type=f.type) for col, f in zip(zip(*rows, strict=True), fields, strict=True)]
+
+
+def record_batch(
+    batch: ColumnBatch, event_ids: list[str | None], arrays: list[pa.Array] | None = None
+) -> pa.RecordBatch:
+    """The batch's rows as an Arrow batch of ``schemas.EVENTS`` (``arrays``: its ``row_arrays`` if
+    already built); rows whose id is None are left out (already ingested)."""
+    if arrays is None:
+        arrays = row_arrays(batch.rows)
+    ids = pa.array(event_ids, type=pa.string())
+    rb = pa.RecordBatch.from_arrays([ids, *arrays], schema=schemas.EVENTS)
+    if ids.null_count:
+        rb = rb.filter(pc.is_valid(ids))
+    return rb
 
 
 def by_partition(rb: pa.RecordBatch) -> list[tuple[str, pa.RecordBatch]]:

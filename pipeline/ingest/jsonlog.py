@@ -76,6 +76,9 @@ _HANDLED = (
 )
 
 
+_DECODER = json.JSONDecoder(strict=False)  # strict=False: raw control characters inside strings
+
+
 def _reject(offset: int, lineno: int, line: bytes, reason: str) -> Reject:
     return Reject(offset, lineno, reason, line, "json")
 
@@ -113,7 +116,7 @@ def parse_json_line(
     if not text:
         return _reject(offset, lineno, line, "empty line")
     try:
-        obj = json.loads(text, strict=False)  # strict=False: raw control characters inside strings
+        obj = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         return _reject(offset, lineno, line, f"invalid JSON at column {exc.colno}: {exc.msg}")
     except (ValueError, RecursionError) as exc:

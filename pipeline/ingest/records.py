@@ -19,17 +19,17 @@ class FileContext:
     """What a parser needs to know about the file a block came from."""
 
     source_path: str
-    tz: str = "UTC"                                 # IANA zone for header-only timestamps
+    tz: str = "UTC"  # IANA zone for header-only timestamps
     date_order: Literal["mdy", "dmy", "auto"] = "auto"  # resolved per file by the runner when possible
-    fallback_encoding: str = "cp1252"               # per-entry fallback when UTF-8 fails
+    fallback_encoding: str = "cp1252"  # per-entry fallback when UTF-8 fails
 
 
 @dataclass(frozen=True)
 class RawBlock:
     """One entry's bytes as split from a file (before decoding)."""
 
-    offset: int        # byte offset of the block's first byte in the (decompressed) file
-    line: int          # 1-based line number of the block's first line
+    offset: int  # byte offset of the block's first byte in the (decompressed) file
+    line: int  # 1-based line number of the block's first line
     data: bytes
     complete: bool = True  # False: the file ended before the entry's trailer (live file or cut by rotation)
 

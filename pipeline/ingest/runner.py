@@ -60,11 +60,21 @@ class Parsers:
     sniff_file_encoding: Callable[[bytes], str | None]
     event_id: Callable[[bytes, int], str]
     date_sample: Callable[[bytes], tuple[str, str | None] | None] | None = None
+    # The columnar fast path for text logs (pipeline.ingest.fastpath); it reproduces exactly the
+    # default split_blocks + parse_block, so it is used only while those two are not swapped.
+    parse_columnar: Callable[..., Iterator[Any]] | None = None
+
+    def columnar_reader(self) -> Callable[..., Iterator[Any]] | None:
+        from pipeline.ingest import textlog
+
+        if self.split_blocks is not textlog.split_blocks or self.parse_block is not textlog.parse_block:
+            return None
+        return self.parse_columnar
 
     @classmethod
     def default(cls) -> Parsers:
         try:
-            from pipeline.ingest import dates, decode, exports, ids, jsonlog, textlog
+            from pipeline.ingest import dates, decode, exports, fastpath, ids, jsonlog, textlog
         except ImportError as exc:  # a parser module is missing from this installation
             raise MQTriageError(f"ingest parsers are not available: {exc}") from exc
         return cls(
@@ -79,6 +89,7 @@ class Parsers:
             sniff_file_encoding=decode.sniff_file_encoding,
             event_id=ids.event_id,
             date_sample=textlog.date_sample,
+            parse_columnar=fastpath.parse_columnar,
         )
 
 
@@ -353,6 +364,66 @@ class _FileParse:
             }
         )
 
+    def handle_batch(self, batch: Any, arrays: list[pa.Array] | None = None) -> None:
+        """A ``fastpath.ColumnBatch``: rejects as in ``handle``; rows get their ids and go to the
+        writer as Arrow batches (``arrays``: the rows' columns if already converted)."""
+        from pipeline.ingest.fastpath import by_partition, record_batch, row_arrays
+
+        for r in batch.rejects:
+            self.reject(r.offset, r.line, r.reason, r.raw, r.source_format or self.task.kind, len(r.raw))
+        if not batch.rows:
+            return
+        if arrays is None:
+            arrays = row_arrays(batch.rows)  # text rows fit the schema by construction
+        event_ids: list[str | None] = []
+        for key in batch.keys:
+            value = self.assign_id(key)
+            if value in self.previous:
+                self.out.already_ingested += 1
+                event_ids.append(None)
+            else:
+                event_ids.append(value)
+        kept = len(event_ids) - event_ids.count(None)
+        self.out.seen += kept
+        self.out.parsed += kept
+        qmgr_at = _ROW_INDEX["qmgr"]
+        encoding_at = _ROW_INDEX["encoding"]
+        for row, eid in zip(batch.rows, event_ids, strict=True):
+            if eid is not None:
+                self.qmgrs.add(row[qmgr_at] or "")
+                if row[encoding_at]:
+                    self.encodings.add(str(row[encoding_at]))
+        for partition, part in by_partition(record_batch(batch, event_ids, arrays)):
+            self.data.add_batch(part, partition)
+
+    def handle_items(self, items: list[tuple[Parsed, int, int, bytes, int | None]]) -> None:
+        """Parsed line rows in bulk: converted to Arrow together; when a value does not fit the
+        schema the rows go one by one through ``handle`` (which rejects the misfit ones)."""
+        from pipeline.ingest.fastpath import ColumnBatch, row_arrays
+
+        if not items:
+            return
+        rows = [tuple([item.row.get(name) for name in _ROW_NAMES]) for item, *_ in items]
+        try:
+            arrays = row_arrays(rows)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            for item in items:
+                self.handle(*item)
+            return
+        self.handle_batch(ColumnBatch(rows=rows, keys=[item.content_key for item, *_ in items]), arrays)
+
+    def batchable(self, item: Parsed) -> bool:
+        """Whether a line row can skip ``handle``'s per-row fixes (all columns known and set)."""
+        row = item.row
+        return (
+            self.table == "events"
+            and row.get("source_path") == self.task.path
+            and row.get("source_format") is not None
+            and row.get("source_offset") is not None
+            and row.get("source_line") is not None
+            and _ROW_KEYS.issuperset(row)
+        )
+
     def handle(self, item: Parsed | Reject, offset: int, line: int, raw: bytes, length: int | None) -> None:
         fmt = self.task.kind
         if isinstance(item, Reject):
@@ -391,6 +462,12 @@ class _FileParse:
         if row.get("encoding"):
             self.encodings.add(str(row["encoding"]))
         self.data.add(row, partition_of(row.get("timestamp")))
+
+
+_ROW_NAMES = tuple(schemas.EVENTS.names[1:])  # the columns a parser fills (fastpath.ROW_COLUMNS)
+_ROW_INDEX = {name: i for i, name in enumerate(_ROW_NAMES)}
+_ROW_KEYS = frozenset(_ROW_NAMES)
+ITEM_BATCH = 2000  # line rows converted to Arrow together
 
 
 def process_file(task: FileTask) -> FileOutcome:
@@ -477,7 +554,20 @@ def _parse_into(task: FileTask, work: _FileParse, outcome: FileOutcome) -> None:
                 work.known = set()
         outcome.start_offset = start
         end, end_line = start, line
-        if task.kind == "text":
+        columnar = p.columnar_reader() if task.kind == "text" else None
+        if columnar is not None:
+            for batch in columnar(stream, ctx, start, line, task.include_partial):
+                work.handle_batch(batch)
+                end, end_line = batch.end_offset, batch.end_line
+                tail = (tail + batch.tail)[-state_mod.ANCHOR_BYTES :]
+                if batch.pending is not None:
+                    pending = batch.pending
+                    outcome.pending = {
+                        "offset": pending.offset,
+                        "line": pending.line,
+                        "bytes": len(pending.data),
+                    }
+        elif task.kind == "text":
             for block in p.split_blocks(stream, start, line):
                 # A block without its final newline can only be the file's last, cut mid-trailer
                 # by a writer that has not finished the line: it is not complete yet either.
@@ -497,6 +587,7 @@ def _parse_into(task: FileTask, work: _FileParse, outcome: FileOutcome) -> None:
                 tail = (tail + block.data[-state_mod.ANCHOR_BYTES :])[-state_mod.ANCHOR_BYTES :]
         elif task.kind in ("json", "flat"):
             parse_line = p.parse_json_line if task.kind == "json" else p.parse_flat_line
+            items: list[tuple[Parsed, int, int, bytes, int | None]] = []
             for off, no, data, length, complete, overlong in _lines(stream, start, line):
                 if not complete and not task.include_partial:
                     outcome.pending = {"offset": off, "line": no, "bytes": length}
@@ -516,9 +607,19 @@ def _parse_into(task: FileTask, work: _FileParse, outcome: FileOutcome) -> None:
                         item = parse_line(body, off, no, ctx)
                     except Exception as exc:  # parser bug on one line: reject it, keep going
                         item = Reject(off, no, f"parser error: {type(exc).__name__}: {exc}", body, task.kind)
-                    work.handle(item, off, no, body, length)
+                    if isinstance(item, Parsed) and work.batchable(item):
+                        items.append((item, off, no, body, length))
+                        if len(items) >= ITEM_BATCH:
+                            work.handle_items(items)
+                            items = []
+                    else:
+                        if isinstance(item, Parsed):  # keep id order: earlier rows first
+                            work.handle_items(items)
+                            items = []
+                        work.handle(item, off, no, body, length)
                 end, end_line = off + length, no + 1
                 tail = (tail + data[-state_mod.ANCHOR_BYTES :])[-state_mod.ANCHOR_BYTES :]
+            work.handle_items(items)
         else:
             # Exports are snapshots: read whole; rows already ingested from this file are skipped.
             for item in p.read_export(task.kind, stream, ctx):

@@ -42,6 +42,9 @@ def _order_key(name: str) -> tuple[int, int, int, str]:
     return (1, 0, 0, name)
 
 
+PREFLIGHT_MANIFEST = "preflight.yaml"
+
+
 def discover(
     paths: Iterable[str | Path], exclude: Iterable[Path] = (), errors: list[tuple[Path, str]] | None = None
 ) -> list[FoundFile]:
@@ -78,7 +81,14 @@ def _walk_dir(
 
     for dirpath, dirs, files in os.walk(root, onerror=unlistable):
         here = Path(dirpath)
-        dirs[:] = sorted(d for d in dirs if (here / d).resolve() not in excluded and not d.startswith("."))
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if (here / d).resolve() not in excluded
+            and not d.startswith(".")
+            # a preflight configuration folder holds definitions and certificates, not logs
+            and not (here / d / PREFLIGHT_MANIFEST).is_file()
+        )
         tz_file = _tz_file_for(here, root)
         for name in sorted(files, key=_order_key):
             if name == TZ_FILE or name.startswith("."):

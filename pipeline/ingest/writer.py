@@ -135,6 +135,22 @@ class TableWriter:
         if self._buffered >= self.flush_rows:
             self.flush()
 
+    def add_batch(self, batch: pa.RecordBatch, partition: str = "") -> None:
+        """Add rows already in Arrow form (the columnar text path); order with ``add`` rows is kept."""
+        if batch.num_rows == 0:
+            return
+        rows = self._buffers.get(partition)
+        if rows:
+            self._batches.setdefault(partition, []).append(
+                pa.RecordBatch.from_pylist(rows, schema=self.schema)
+            )
+            self._buffers[partition] = []
+        self._batches.setdefault(partition, []).append(batch)
+        self._buffered += batch.num_rows
+        self.rows += batch.num_rows
+        if self._buffered >= self.flush_rows:
+            self.flush()
+
     def flush(self) -> None:
         for partition in sorted(set(self._buffers) | set(self._batches)):
             batches = self._batches.get(partition, [])

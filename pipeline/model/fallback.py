@@ -19,7 +19,7 @@ import pandas as pd
 from pipeline.errors import ModelError
 from pipeline.model.artifact import ARTIFACT, CARD, load_artifact, read_card
 from pipeline.model.features import SIGNAL_COLUMNS, feature_frame
-from pipeline.model.train import predict_answers
+from pipeline.model.train import model_causes, predict_answers
 from pipeline.model.vocab import REPO_ROOT, Vocabulary, load_vocabulary
 
 OUTPUT_COLUMNS = ("model_phase", "model_cause", "model_confidence")
@@ -67,7 +67,12 @@ class FallbackModel:
         # each distinct input once - message plus signal columns, before any normalisation.
         codes, first = _distinct(df)
         features = feature_frame(df.iloc[first])
-        phase, cause, conf = predict_answers(self.estimator, features, self.vocab)
+        # Then once per distinct *normalised* input: the same entry for other channels or hosts
+        # normalises to the same features.
+        norm_codes, norm_uniques = pd.factorize(features["text"] + "\x1f" + features["signals"], sort=False)
+        norm_first = _first_positions(norm_codes, len(norm_uniques))
+        phase, cause, conf = predict_answers(self.estimator, features.iloc[norm_first], self.vocab)
+        phase, cause, conf = phase[norm_codes], cause[norm_codes], conf[norm_codes]
         return pd.DataFrame(
             {"model_phase": phase[codes], "model_cause": cause[codes], "model_confidence": conf[codes].astype("float64")},
             index=df.index,
@@ -85,10 +90,14 @@ def _distinct(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
             parts.append(column.astype(str))
     key = parts[0].str.cat(parts[1:], sep="\x1f", na_rep="") if len(parts) > 1 else parts[0].fillna("")
     codes, uniques = pd.factorize(key, sort=False)
-    first = np.full(len(uniques), -1, dtype=np.int64)
-    positions = np.arange(len(codes))[::-1]
-    first[codes[::-1]] = positions  # the last write per code is its first row
-    return codes, first
+    return codes, _first_positions(codes, len(uniques))
+
+
+def _first_positions(codes: np.ndarray, n: int) -> np.ndarray:
+    """Position of each code's first row."""
+    first = np.full(n, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]  # the last write per code is its first row
+    return first
 
 
 def load_fallback(models_dir: str | Path | None = None) -> FallbackModel | NullFallback:
@@ -101,6 +110,8 @@ def load_fallback(models_dir: str | Path | None = None) -> FallbackModel | NullF
     if stale:
         raise ModelError(f"{models_dir / CARD}: the model knows causes no longer in rules/causes.yaml: {stale}; retrain")
     estimator = load_artifact(models_dir, card)
-    if sorted(map(str, estimator.classes_)) != sorted(card["labels"]["causes"]):
+    if not isinstance(estimator, dict) or set(estimator) != {"features", "phase", "cause"}:
+        raise ModelError(f"{models_dir / ARTIFACT}: not a fallback model of this format (features, phase, cause); retrain")
+    if model_causes(estimator) != sorted(card["labels"]["causes"]):
         raise ModelError(f"{models_dir / ARTIFACT}: the model's labels differ from its card; retrain")
     return FallbackModel(estimator, card, vocab)

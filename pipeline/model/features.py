@@ -20,6 +20,7 @@ SIGNAL_COLUMNS = (
     "chlauth_type", "cert_validation_code", "os_errno", "status", "tls_protocol",
 )
 MESSAGE_LIMIT = 1200  # characters of (stack-stripped) message text kept
+CHAR_HEAD = 300  # character n-grams read only this much of the normalised text (the cost is per character)
 
 _STACK_FRAME = regex.compile(r"(?m)^[ \t]*at [^\n]*\n?")
 _MSG_ID = regex.compile(r"\b(AMQ|CSQ[A-Z]|JMSWMQ|JMSCMQ|JMSCC|MQJMS|MQJE)(\d{3,4})[IWESTA]?\b", regex.I)
@@ -145,10 +146,10 @@ def signal_tokens(row: dict[str, Any]) -> str:
 
 
 def feature_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Columns ``text`` and ``signals`` for each row of a classified-like frame (same index)."""
+    """Columns ``text``, ``head`` (its first CHAR_HEAD characters) and ``signals`` per row (same index)."""
     n = len(df)
     columns = {name: (df[name].tolist() if name in df.columns else [None] * n) for name in SIGNAL_COLUMNS}
     messages = df["message"].tolist() if "message" in df.columns else [None] * n
     text = [normalise_message(m) for m in messages]
     signals = [signal_tokens({name: columns[name][i] for name in SIGNAL_COLUMNS}) for i in range(n)]
-    return pd.DataFrame({"text": text, "signals": signals}, index=df.index)
+    return pd.DataFrame({"text": text, "head": [t[:CHAR_HEAD] for t in text], "signals": signals}, index=df.index)

@@ -19,7 +19,7 @@ import pandas as pd
 from pipeline.errors import ModelError
 from pipeline.model.artifact import dump_model, write_artifact
 from pipeline.model.generate import DEFAULT_DATA_DIR, TRAINING_FILE, read_training_set, write_training_set
-from pipeline.model.train import TrainConfig, config_dict, evaluate, fit, library_versions
+from pipeline.model.train import TrainConfig, config_dict, evaluate, fit, library_versions, model_causes
 from pipeline.model.vocab import Vocabulary, load_vocabulary
 
 
@@ -64,10 +64,10 @@ def evaluate_set(data_dir: str | Path = DEFAULT_DATA_DIR, config: TrainConfig | 
 
 def _card(frame: pd.DataFrame, digest: str, vocab: Vocabulary, config: TrainConfig, ev_threshold: float,
           metrics: dict[str, Any], estimator: Any) -> dict[str, Any]:
-    causes = sorted(map(str, estimator.classes_))
+    causes = model_causes(estimator)
     return {
         "name": "mqtriage fallback classifier",
-        "format_version": 1,
+        "format_version": 2,
         "task": "phase and cause of an MQ log entry or last error that no rule decided",
         "training_data": {
             "file": f"data/training/{TRAINING_FILE}",

@@ -83,7 +83,9 @@ CHECKS: dict[str, Check] = {c.check_id: c for c in [
 
 def load_vocabulary(path: Path | None = None) -> dict[str, str]:
     """cause -> phase from rules/causes.yaml (the fixed vocabulary)."""
-    path = path or Path(__file__).resolve().parents[2] / "rules" / "causes.yaml"
+    from pipeline.resources import rules_dir
+
+    path = path or rules_dir() / "causes.yaml"
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:

@@ -114,6 +114,11 @@ def parser_cases() -> Iterator[tuple[str, str, Callable[[], Any]]]:
         yield "json", name, functools.partial(_parse_json, line)
         for kind, document in _export_inputs(body).items():
             yield f"export.{kind}", name, functools.partial(_read_export, kind, document.encode())
+    # whitespace between the header's key(value) pairs, where the pair scanner runs
+    header = _text_entry("x").replace(b" QMgr(QMA)", b" QMgr(QMA)" + b" " * BIG, 1)
+    yield "text.split+parse", "spaces_between_header_pairs_1e6", functools.partial(_split_and_parse, header)
+    yield "flat", "spaces_between_header_pairs_1e6", functools.partial(
+        _parse_flat, header.replace(b"\n", b" ") + b"\n")
     deep = ("[" * N + "]" * N).encode()
     yield "json", "json_nesting_1e5", functools.partial(_parse_json, deep)
     deep_evt = ('{"eventType":' + "[" * N + "]" * N + "}").encode()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from pipeline import layout, schemas
 from pipeline.errors import InputError
@@ -17,6 +18,9 @@ from pipeline.timeline.vocab import FAILURE_PHASES, Vocabulary, load_vocabulary
 
 PHASE_ORDER = ("network", "handshake", "post_tls", "other")
 SUMMARY_MSG_IDS = frozenset({"AMQ9999", "CSQX599"})
+MAX_TABLE_ROWS = 2000     # episode rows in the HTML/Markdown table (the most recent); the rest: mqtriage query
+MAX_CHARTS = 100          # channels drawn (those failing most recently)
+MAX_PLACES = 20           # channels listed under one cause in "What to check"
 FINDING_COLUMNS = ("severity", "qmgr", "channel", "partner_qmgr", "phase", "cause", "fix_side", "evidence", "detail")
 EXPIRY_COLUMNS = ("owner", "label", "personal", "subject", "not_after", "days_left", "status", "used_by")
 
@@ -70,6 +74,7 @@ class ReportData:
     stats: dict[str, Any]
     preflight: Preflight | None
     generated_at: datetime
+    _outcomes: dict[str, str] | None = field(default=None, repr=False)
 
     @property
     def channels(self) -> list[str]:
@@ -98,18 +103,18 @@ class ReportData:
     def outcomes(self) -> dict[str, str]:
         """episode_id -> ``resolved`` | ``superseded`` (the same end failed next with another cause
         within the timeline's gap) | ``open`` (still failing when the logs end, or stopped)."""
-        gap = pd.Timedelta(seconds=int(self.stats.get("gap_seconds", 1800)))
-        found: dict[str, str] = {}
-        for _, group in self.episodes.sort_values("start").groupby(["qmgr", "channel"], sort=False):
-            rows = list(group.itertuples())
-            for i, row in enumerate(rows):
-                if bool(row.resolved):
-                    found[row.episode_id] = "resolved"
-                elif i + 1 < len(rows) and rows[i + 1].start - row.end <= gap and rows[i + 1].cause != row.cause:
-                    found[row.episode_id] = "superseded"
-                else:
-                    found[row.episode_id] = "open"
-        return found
+        if self._outcomes is None:
+            gap = pd.Timedelta(seconds=int(self.stats.get("gap_seconds", 1800)))
+            eps = self.episodes.sort_values(["qmgr", "channel", "start"], kind="stable")
+            same_end = eps.groupby(["qmgr", "channel"], sort=False)
+            next_start = same_end["start"].shift(-1)
+            next_cause = same_end["cause"].shift(-1)
+            superseded = (next_start - eps["end"] <= gap) & next_cause.notna() & (next_cause != eps["cause"])
+            state = pd.Series("open", index=eps.index, dtype=object)
+            state[superseded.fillna(False).astype(bool)] = "superseded"
+            state[eps["resolved"].astype(bool)] = "resolved"
+            self._outcomes = dict(zip(eps["episode_id"], state, strict=True))
+        return self._outcomes
 
     def outcome_text(self, row: Any, outcomes: dict[str, str]) -> str:
         state = outcomes.get(row.episode_id, "open")
@@ -154,10 +159,12 @@ class ReportData:
         so its log summarises each attempt with AMQ9999): ``fix_side`` in the vocabulary is written
         for the entry the initiator logs (AMQ9520 "not defined remotely" rather than the
         responder's AMQ9519)."""
-        rows = list(group.itertuples())
-        local = [r for r in rows if r.cause_side == "local"]
-        ranked = sorted(local, key=lambda r: not any(m in SUMMARY_MSG_IDS for m in list(r.msg_ids)))
-        return ranked[0] if ranked else rows[0]
+        local = group[group["cause_side"] == "local"]
+        if local.empty:
+            return group.iloc[0]
+        summarised = local["msg_ids"].map(lambda ids: any(m in SUMMARY_MSG_IDS for m in list(ids)))
+        chosen = local[summarised.astype(bool)]
+        return (chosen if len(chosen) else local).iloc[0]
 
     def where_to_look(self, cause: str) -> list[str]:
         """For one cause: on which queue manager(s) to make the fix, channel by channel."""
@@ -165,7 +172,25 @@ class ReportData:
         subset = self.episodes[self.episodes["cause"] == cause]
         for channel, group in subset.groupby("channel", sort=True):
             places.setdefault(f"{self.fix_place(self.representative(group))} - channel {channel}", None)
-        return list(places)
+        found = list(places)
+        if len(found) > MAX_PLACES:
+            found = found[:MAX_PLACES] + [f"... and {len(found) - MAX_PLACES} more channels"]
+        return found
+
+    def table_episodes(self) -> tuple[pd.DataFrame, int]:
+        """The episodes a table shows (the most recent MAX_TABLE_ROWS, in start order) and how many are left out."""
+        eps = self.episodes
+        if len(eps) <= MAX_TABLE_ROWS:
+            return eps, 0
+        return eps.iloc[len(eps) - MAX_TABLE_ROWS:], len(eps) - MAX_TABLE_ROWS
+
+    def chart_channels(self) -> tuple[list[str], int]:
+        """The channels that get a chart (the MAX_CHARTS failing most recently, by name) and how many do not."""
+        channels = self.channels
+        if len(channels) <= MAX_CHARTS:
+            return channels, 0
+        latest = self.episodes.groupby("channel")["end"].max().sort_values(ascending=False)
+        return sorted(latest.index[:MAX_CHARTS].tolist()), len(channels) - MAX_CHARTS
 
     def preflight_findings(self) -> pd.DataFrame | None:
         """Predicted failures with a ``seen in logs`` column: does an episode of that channel show that cause?"""
@@ -246,6 +271,9 @@ def load_report(out: str | Path, filters: ReportFilter | None = None) -> ReportD
     if missing:
         raise InputError(f"{layout.dataset_dir(out, layout.EPISODES)}: episodes table lacks {', '.join(missing)}")
     frame = frame[schemas.EPISODES.names]
+    for name in schemas.EPISODES.names:   # plain Python strings iterate far faster than Arrow-backed ones
+        if schemas.EPISODES.field(name).type == pa.string():
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
     frame = frame[frame["phase"].isin(FAILURE_PHASES)]
     frame = _apply(frame, filters).sort_values(["start", "channel", "qmgr"], kind="stable").reset_index(drop=True)
     return ReportData(

@@ -120,7 +120,11 @@ def _timelines(data: ReportData) -> str:
         parts.append('<p class="note">Nothing to draw.</p></section>')
         return "".join(parts)
     parts.append(legend())
-    for number, channel in enumerate(data.channels):
+    channels, omitted = data.chart_channels()
+    if omitted:
+        parts.append(f'<p class="note">{omitted} more channels failed; the {len(channels)} that failed most '
+                     "recently are drawn. Use <code>--channel</code> to pick others.</p>")
+    for number, channel in enumerate(channels):
         sub = data.episodes[data.episodes["channel"] == channel]
         ends = sorted(sub["qmgr"].unique().tolist())
         causes = ", ".join(dict.fromkeys(sub["cause"].tolist()))
@@ -142,7 +146,11 @@ def _episodes(data: ReportData) -> str:
             "This end logged", "Decisive entry", "Entries", "Attempts", "Resolved"]
     body = []
     outcomes = data.outcomes()
-    for row in data.episodes.itertuples():
+    shown, omitted = data.table_episodes()
+    if omitted:
+        parts.append(f'<p class="note">The {len(shown)} most recent of {len(data.episodes)} episodes; all are in '
+                     "OUT/episodes (<code>mqtriage query OUT \"SELECT * FROM episodes\"</code>).</p>")
+    for row in shown.drop(columns=["msg_ids"]).itertuples():
         resolved = data.outcome_text(row, outcomes)
         cells = [
             h(_t(row.start)), h(_t(row.end)), h(row.qmgr), f"<code>{h(row.channel)}</code>", h(row.partner_qmgr),

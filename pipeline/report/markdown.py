@@ -58,6 +58,7 @@ def render_markdown(data: ReportData) -> str:
             out += ["Also in OUT/preflight: " + md(", ".join(f"{n} ({len(f)} rows)" for n, f in pre.other.items())), ""]
     out += ["## Episodes", ""]
     outcomes = data.outcomes()
+    shown, omitted = data.table_episodes()
     if eps.empty:
         out += ["No channel failures in the selected data.", ""]
     else:
@@ -66,8 +67,10 @@ def render_markdown(data: ReportData) -> str:
              "Decisive entry", "Entries", "Attempts", "Resolved"],
             [[_t(r.start), _t(r.end), r.qmgr, r.channel, r.partner_qmgr, r.phase, r.cause, r.cause_side, r.local_cause,
               r.decisive_msg_id, int(r.event_count) + int(r.status_rows), int(r.retry_count),
-              data.outcome_text(r, outcomes)] for r in eps.itertuples()],
+              data.outcome_text(r, outcomes)] for r in shown.drop(columns=["msg_ids"]).itertuples()],
         )
+        if omitted:
+            out += [f"The {len(shown)} most recent of {len(eps)} episodes are listed; all are in OUT/episodes.", ""]
         out += ["## What to check", ""]
         for cause in data.causes_present():
             entry = data.vocab.get(cause)

@@ -79,6 +79,7 @@ def channel_chart(channel: str, episodes: pd.DataFrame, chart_id: str) -> str:
         parts.append(
             f'<text x="{tx:.1f}" y="{axis_y + 18}" text-anchor="middle" class="tick">{_label(tick, multi_day)}</text>'
         )
+    episodes = episodes.drop(columns=["msg_ids"], errors="ignore")
     by_id = {row.episode_id: row for row in episodes.itertuples()}
     drawn_links: set[frozenset[str]] = set()
     for row in episodes.itertuples():

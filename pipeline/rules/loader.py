@@ -28,8 +28,10 @@ _ID_RE = re.compile(r"^(AMQ\d{4}|CSQ[A-Z0-9]\d{3})[A-Z]?$")
 
 
 def bundled_rules_dir() -> Path:
-    """The rules shipped with the project (``rules/`` next to the ``pipeline`` package)."""
-    return Path(__file__).resolve().parents[2] / "rules"
+    """The rules shipped with the project (``rules/`` next to the package; MQTRIAGE_RULES_DIR overrides)."""
+    from pipeline.resources import rules_dir
+
+    return rules_dir()
 
 
 def canonical_id(value: Any) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from pipeline import layout, schemas
+from pipeline import layout, schemas, storage
 from pipeline.errors import InputError, OutputError
+from pipeline.timeline.builder import _NEEDED
 
 EPISODES_FILE = "episodes.parquet"
 STATS_FILE = "_timeline.json"   # counts and channel-less entries; not Parquet, so not part of the table
@@ -37,22 +39,49 @@ def read_dataset(out: str | Path, name: str, columns: list[str] | None = None) -
     return table.to_pandas(types_mapper=None)
 
 
-def read_classified(out: str | Path) -> pd.DataFrame:
-    columns = schemas.CLASSIFIED.names
-    frame = read_dataset(out, layout.CLASSIFIED, columns)
-    if frame is None:
-        raise InputError(
-            f"{layout.dataset_dir(out, layout.CLASSIFIED)}: no classified table; run `mqtriage classify` first"
-        )
-    missing = [c for c in ("event_id", "qmgr", "channel", "timestamp", "phase", "cause") if c not in frame.columns]
+# What the timeline reads of OUT/classified: ``prepare_rows`` uses only these (the builder's
+# ``_NEEDED`` plus the timestamp).  Reading just them leaves out the message text and the signal
+# columns, most of the bytes of the table.
+TIMELINE_COLUMNS = ("timestamp", *_NEEDED)
+
+
+def read_classified(out: str | Path, columns: Sequence[str] | None = TIMELINE_COLUMNS) -> pd.DataFrame:
+    """OUT/classified as a DataFrame with ``columns`` (every CLASSIFIED column when None), in file order.
+
+    Files are read one by one with ``pyarrow.parquet`` (no dataset scanner threads left behind) and
+    low-cardinality text columns arrive as categoricals (the builder reads them as text).
+    """
+    folder = layout.dataset_dir(out, layout.CLASSIFIED)
+    wanted = list(columns) if columns is not None else list(schemas.CLASSIFIED.names)
+    files = storage.list_files(folder) if folder.is_dir() else []
+    if not files:
+        raise InputError(f"{folder}: no classified table; run `mqtriage classify` first")
+    tables = []
+    for path in files:
+        try:
+            pf = pq.ParquetFile(path, read_dictionary=[c for c in _DICTIONARY if c in wanted])
+            present = [c for c in wanted if c in pf.schema_arrow.names]
+            tables.append(pf.read(columns=present, use_threads=False))
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"{path}: cannot read the classified table ({exc})") from exc
+    try:
+        table = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise InputError(f"{folder}: classified files disagree on their columns ({exc})") from exc
+    missing = [c for c in ("event_id", "qmgr", "channel", "timestamp", "phase", "cause") if c not in table.column_names]
     if missing:
-        raise InputError(
-            f"{layout.dataset_dir(out, layout.CLASSIFIED)}: classified table lacks column(s) {', '.join(missing)}"
-        )
-    for name in columns:
+        raise InputError(f"{folder}: classified table lacks column(s) {', '.join(missing)}")
+    # Dictionary columns become pandas categoricals: one Python string per distinct value, not per row.
+    frame = table.to_pandas(types_mapper=None)
+    for name in wanted:
         if name not in frame.columns:
             frame[name] = None
-    return frame[columns]
+    return frame[wanted]
+
+
+# Few distinct values per file: decoding them as dictionaries keeps the Arrow side small.
+_DICTIONARY = ("source_format", "source_path", "qmgr", "host", "channel", "conname", "msg_id", "phase", "cause",
+               "method", "status", "remote_address")
 
 
 def to_table(episodes: pd.DataFrame) -> pa.Table:

@@ -14,9 +14,10 @@ from pathlib import Path
 import yaml
 
 from pipeline.errors import RuleError
+from pipeline.resources import rules_dir
 
 # rules/ sits next to the pipeline package (repository root); an editable install keeps it there.
-CAUSES_PATH = Path(__file__).resolve().parents[2] / "rules" / "causes.yaml"
+CAUSES_PATH = rules_dir() / "causes.yaml"
 
 FAILURE_PHASES = ("network", "handshake", "post_tls", "other")
 

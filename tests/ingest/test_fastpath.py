@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.ingest import fastpath
+from pipeline.ingest import dates, fastpath
 from pipeline.ingest.records import FileContext, Reject
 from pipeline.ingest.textlog import parse_block, split_blocks
 
@@ -187,3 +188,77 @@ def test_record_batch_equals_row_dicts() -> None:
         parts = fastpath.by_partition(rb)
         assert [p for p, _ in parts] == sorted({writer.partition_of(r["timestamp"]) for r in rows})
         assert sum(b.num_rows for _, b in parts) == rb.num_rows
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)))
+def test_usual_iso_form_reads_like_the_general_form(moment: datetime) -> None:
+    """dates.parse_iso_utc reads MQ's usual ``...T10:05:12.345Z`` with the C parser: same value."""
+    moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    m = moment
+    usual = f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond // 1000:03d}Z"
+    assert len(usual) == 24
+    general = usual.replace("T", " ")  # the same instant, not the usual shape: the regex reading
+    assert dates.parse_iso_utc(usual) == dates.parse_iso_utc(general) == moment.replace(tzinfo=UTC)
+    assert dates.parse_iso_utc(usual).tzinfo is UTC
+
+
+def _date_order_by_counting(samples: list[tuple[str, str | None]]) -> str | None:
+    """detect_date_order as first written (every sample, both orders): the reference for the pruned one."""
+    dmy_votes = mdy_votes = 0
+    time_ok = {"mdy": 0, "dmy": 0}
+    informative = 0
+    for header, utc_text in samples:
+        parts = dates.split_header_time(header)
+        date_text = parts[0] if parts else header.strip()
+        fields = dates.split_date(date_text)
+        if fields is None or dates.forced_order(date_text) is not None:
+            continue
+        a, b, _, _ = fields
+        if a > 12 and b <= 12:
+            dmy_votes += 1
+        elif b > 12 and a <= 12:
+            mdy_votes += 1
+        if parts is None or not utc_text or a == b or a > 12 or b > 12:
+            continue
+        try:
+            utc = dates.parse_iso_utc(utc_text)
+        except dates.DateError:
+            continue
+        informative += 1
+        for order in ("mdy", "dmy"):
+            try:
+                local = dates.parse_header_datetime(parts[0], parts[1], order)
+            except dates.DateError:
+                continue
+            if dates._plausible_offset(local, utc):
+                time_ok[order] += 1
+    if dmy_votes and mdy_votes:
+        return None
+    if dmy_votes or mdy_votes:
+        return "dmy" if dmy_votes else "mdy"
+    if informative:
+        mdy_fit, dmy_fit = time_ok["mdy"] == informative, time_ok["dmy"] == informative
+        if mdy_fit != dmy_fit:
+            return "mdy" if mdy_fit else "dmy"
+    return None
+
+
+_sample = st.tuples(
+    st.integers(1, 14),
+    st.integers(1, 14),
+    st.sampled_from(["/", "."]),
+    st.integers(0, 23),
+    st.integers(-15, 15),
+).map(
+    lambda t: (
+        f"{t[0]:02d}{t[2]}{t[1]:02d}{t[2]}26 {t[3]:02d}:30:00",
+        None if t[4] == 15 else f"2026-{t[0]:02d}-{min(t[1], 28):02d}T{(t[3] + t[4]) % 24:02d}:30:00.000Z",
+    )
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_sample, max_size=12))
+def test_pruned_date_order_detection_decides_like_counting(samples: list[tuple[str, str | None]]) -> None:
+    assert dates.detect_date_order(samples) == _date_order_by_counting(samples)

@@ -15,8 +15,9 @@ from sklearn.preprocessing import StandardScaler
 from pipeline.errors import ModelError
 from pipeline.model.artifact import ARTIFACT, CARD, sha256
 from pipeline.model.fallback import NullFallback, load_fallback
+from pipeline.model.features import feature_frame
 from pipeline.model.run import TrainResult, train_and_save
-from pipeline.model.train import TrainConfig, answer, choose_threshold
+from pipeline.model.train import TrainConfig, answer, choose_threshold, transform_features
 from pipeline.model.vocab import load_vocabulary
 
 REPO = Path(__file__).resolve().parents[2]
@@ -130,7 +131,33 @@ def test_choose_threshold_meets_the_target() -> None:
 
 def test_answer_picks_the_cause_within_the_best_phase() -> None:
     vocab = load_vocabulary()
-    classes = np.array(["cert_expired", "cert_untrusted", "connection_refused"])
-    probs = np.array([[0.3, 0.3, 0.4]])
-    phase, cause, conf = answer(probs, classes, vocab)
-    assert phase[0] == "handshake" and cause[0] in {"cert_expired", "cert_untrusted"} and conf[0] == pytest.approx(0.6)
+    phases = np.array(["handshake", "network"])
+    causes = np.array(["cert_expired", "cert_untrusted", "connection_refused"])
+    phase_probs = np.array([[0.7, 0.3], [0.2, 0.8]])
+    # the cause with the highest margin overall is in the other phase; the answer stays in its phase
+    margins = np.array([[0.1, 0.4, 0.9], [0.9, 0.5, -0.2]])
+    phase, cause, conf = answer(phase_probs, phases, margins, causes, vocab)
+    assert phase.tolist() == ["handshake", "network"]
+    assert cause.tolist() == ["cert_untrusted", "connection_refused"]
+    assert conf.tolist() == pytest.approx([0.7, 0.8])
+
+
+def test_fast_character_ngrams_equal_the_vectoriser(quick: TrainResult) -> None:
+    model = load_fallback(quick.artifact.parent)
+    frame = pd.read_csv(quick.training_file, dtype=str).sample(400, random_state=1)
+    frame = pd.concat([frame, pd.DataFrame({"message": ["", "   ", "ÄÖÜ straße 'X'", None]})], ignore_index=True)
+    features = feature_frame(frame)
+    fast = transform_features(model.estimator, features)
+    slow = model.estimator["features"].transform(features)
+    assert fast.shape == slow.shape
+    assert abs(fast - slow).max() < 1e-6
+
+
+def test_normalised_duplicates_get_one_answer(quick: TrainResult) -> None:
+    model = load_fallback(quick.artifact.parent)
+    df = pd.DataFrame({"message": [
+        "AMQ9202E: Remote host 'mqa.example.com (10.1.2.3)(1414)' not available, retry later.",
+        "AMQ9202E: Remote host 'mqb.example.com (10.9.8.7)(1415)' not available, retry later.",
+    ], "msg_id": ["AMQ9202", "AMQ9202"]})
+    out = model.predict(df)
+    assert out.iloc[0].tolist() == out.iloc[1].tolist()

@@ -18,7 +18,7 @@ import pytest
 from pipeline.errors import ModelError
 from pipeline.model.artifact import ARTIFACT, CARD, sha256
 from pipeline.model.fallback import load_fallback
-from pipeline.reliability.corpus import write_hostile_corpus
+from pipeline.reliability.corpus import BASE, tls_failure_entry, write_hostile_corpus
 
 from .helpers import REPO, invoke
 
@@ -51,11 +51,6 @@ class _Boom:
 
     def __reduce__(self) -> tuple[object, tuple[str]]:
         return (os.system, (f"touch {self.marker}",))
-
-
-def test_the_shipped_model_loads(model_copy: Path) -> None:
-    model = load_fallback(model_copy)
-    assert model.available
 
 
 def test_a_flipped_byte_is_caught_by_the_card_checksum(model_copy: Path) -> None:
@@ -96,6 +91,13 @@ def test_a_broken_card_is_a_clear_model_error(model_copy: Path, card_text: str) 
 def test_classify_cli_refuses_a_tampered_model_with_a_clear_message(model_copy: Path, tmp_path: Path) -> None:
     logs, out = tmp_path / "logs", tmp_path / "out"
     write_hostile_corpus(logs, attempts=1)
+    # an entry no rule decides, so classify has to consult the model
+    odd = logs / "qmodd" / "errors"
+    odd.mkdir(parents=True)
+    (odd / "AMQERR01.LOG").write_text(
+        tls_failure_entry(BASE, "QMODD", "ODD.CH", "CN=odd").replace("AMQ9636E: SSL distinguished name does not match "
+                                                                     "peer name", "AMQ9876E: Something unusual happened"),
+        encoding="utf-8")
     assert invoke("run", str(logs), "--out", str(out), "--no-model", "-q").exit_code == 0
     (model_copy / ARTIFACT).write_bytes((model_copy / ARTIFACT).read_bytes() + b"\0")
     from click.testing import CliRunner

@@ -9,8 +9,6 @@ events, channel_status, classified and episodes row for row with the reference.
 from __future__ import annotations
 
 import random
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,8 +17,9 @@ import pytest
 
 from pipeline import layout
 from pipeline.reliability.corpus import stream_entries, write_hostile_corpus
+from pipeline.storage import FAULT_ENV
 
-from .helpers import REPO, kill_group, spawn, table
+from .helpers import invoke, kill_group, spawn, table
 
 TRIALS = 3
 KEYS = {layout.EVENTS: "event_id", layout.CHANNEL_STATUS: "status_id", layout.CLASSIFIED: "event_id",
@@ -43,13 +42,14 @@ def _run(logs: Path, out: Path) -> tuple[int, float, bytes]:
     return proc.returncode, time.monotonic() - started, stderr
 
 
+@pytest.mark.slow
 def test_killed_run_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     write_hostile_corpus(logs, attempts=2)
     big = logs / "qmbig" / "errors"
     big.mkdir(parents=True)
     with open(big / "AMQERR01.LOG", "w", encoding="utf-8") as handle:
-        handle.writelines(stream_entries(1200))
+        handle.writelines(stream_entries(800))
     code, duration, stderr = _run(logs, tmp_path / "reference")
     assert code == 0, stderr.decode(errors="replace")
     reference = _tables(tmp_path / "reference")
@@ -75,21 +75,9 @@ def test_killed_run_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> No
     assert landed >= 2, f"only {landed} of {TRIALS} kills hit a running process"
 
 
-# A kill at one exact step of classify's replace-by-rename: the old folder has been moved aside,
-# the new one not yet moved in.  The child patches Path.rename to die right there.
-KILL_BETWEEN_RENAMES = """
-import os, sys
-from pathlib import Path
-real = Path.rename
-def rename(self, target):
-    result = real(self, target)
-    if self.name == "classified":   # the old dataset was just moved aside
-        os._exit(137)
-    return result
-Path.rename = rename
-from pipeline.classify import classify
-classify(sys.argv[1], use_model=False)
-"""
+# Deaths at each named step of the commit (storage.FAULT_ENV), now that classify and timeline
+# commit through the same journaled Transaction as ingest.
+FAULTS = ("before-journal", "after-journal", "mid-moves", "before-journal-removal")
 
 
 def _hostile_out(tmp_path: Path) -> Path:
@@ -100,34 +88,28 @@ def _hostile_out(tmp_path: Path) -> Path:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: classify.io.write_classified replaces OUT/classified with two "
-                                       "renames; a kill between them leaves no classified dataset at all")
-def test_kill_inside_classify_commit_keeps_a_classified_dataset(tmp_path: Path) -> None:
+def _debris(out: Path) -> list[str]:
+    found = [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != layout.LOCK]
+    found += [f"_staging/{p.name}" for p in (out / "_staging").glob("*")] if (out / "_staging").exists() else []
+    journal = out / layout.STATE / "journal"
+    found += [f"journal/{p.name}" for p in journal.glob("*")] if journal.exists() else []
+    return found
+
+
+@pytest.mark.slow
+def test_classify_killed_at_each_commit_step_then_rerun(tmp_path: Path) -> None:
     out = _hostile_out(tmp_path)
-    before = _tables(out)[layout.CLASSIFIED]
-    done = subprocess.run([sys.executable, "-c", KILL_BETWEEN_RENAMES, str(out)], cwd=REPO, check=False,
-                          capture_output=True, timeout=120)
-    assert done.returncode == 137, done.stderr.decode(errors="replace")
-    assert _tables(out)[layout.CLASSIFIED] == before   # readers still see the previous output
-
-
-def test_kill_inside_classify_commit_is_repaired_by_the_next_run(tmp_path: Path) -> None:
-    out = _hostile_out(tmp_path)
-    before = _tables(out)
-    done = subprocess.run([sys.executable, "-c", KILL_BETWEEN_RENAMES, str(out)], cwd=REPO, check=False,
-                          capture_output=True, timeout=120)
-    assert done.returncode == 137
-    code, _seconds, stderr = _run(tmp_path / "logs", out)
-    assert code == 0, stderr.decode(errors="replace")
-    assert _tables(out) == before
-
-
-@pytest.mark.xfail(strict=True, reason="BUG: classify.io.write_classified never removes the .classified.old-*/"
-                                       ".classified.tmp-* folders a killed run leaves in OUT")
-def test_kill_inside_classify_commit_leaves_no_debris_after_the_next_run(tmp_path: Path) -> None:
-    out = _hostile_out(tmp_path)
-    subprocess.run([sys.executable, "-c", KILL_BETWEEN_RENAMES, str(out)], cwd=REPO, check=False,
-                   capture_output=True, timeout=120)
-    code, _seconds, _stderr = _run(tmp_path / "logs", out)
-    assert code == 0
-    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".") and p.name != layout.LOCK) == []
+    reference = _tables(out)
+    for fault in FAULTS:
+        proc = spawn("classify", str(out), "--no-model", env={FAULT_ENV: fault})
+        _stdout, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 137, (fault, stderr.decode(errors="replace"))
+        seen = _tables(out)[layout.CLASSIFIED]
+        ids = [r["event_id"] for r in seen]
+        assert len(ids) == len(set(ids)), f"{fault}: a reader sees duplicate rows"
+        if fault == "before-journal":
+            assert seen == reference[layout.CLASSIFIED], "before the commit point the old output must stand"
+        rerun = invoke("classify", str(out), "--no-model")
+        assert rerun.exit_code == 0, (fault, rerun.output)
+        assert _tables(out) == reference, f"{fault}: the re-run differs from the uninterrupted run"
+        assert _debris(out) == [], fault

@@ -170,3 +170,17 @@ def test_cli_report_errors_are_clean(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["report", str(out), "--since", "yesterday-ish"])
     assert result.exit_code == 1
     assert "--since 'yesterday-ish'" in result.output
+
+
+def test_big_outputs_are_capped_with_a_note(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.report import data as report_data
+
+    monkeypatch.setattr(report_data, "MAX_TABLE_ROWS", 2)
+    monkeypatch.setattr(report_data, "MAX_CHARTS", 1)
+    page = render(out, "html")
+    assert page.count('<svg class="timeline"') == 1
+    assert "2 more channels failed; the 1 that failed most recently are drawn" in page
+    assert page.count("<tr title=") + page.count('<tr class="unresolved" title=') == 2
+    assert "The 2 most recent of 5 episodes" in page
+    markdown = render(out, "markdown")
+    assert "The 2 most recent of 5 episodes are listed" in markdown
