@@ -151,7 +151,8 @@ class OutputLock:
         if self._fd is None:
             return
         held = OutputLock._held.get(self.path)
-        self._fd, fd = None, self._fd
+        fd: int = self._fd
+        self._fd = None
         if held is not None and held[0] == fd:
             held[1] -= 1
             if held[1] > 0:

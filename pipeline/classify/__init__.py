@@ -1,8 +1,9 @@
 """The classify stage: OUT/events + OUT/channel_status -> OUT/classified (Parquet, by date).
 
-``classify(out, rules_dirs=(), use_model=True)`` reads both inputs, extracts signals, applies the
-rules (then the fallback model for rows no rule decided), and replaces ``OUT/classified``
-atomically.  It returns a ``ClassifyResult`` with counts and notes; it never prints.
+``classify(out, rules_dirs=(), use_model=True)`` reads both inputs in bounded batches (see
+``pipeline.classify.stream``), extracts signals, applies the rules (then the fallback model for
+rows no rule decided), and replaces ``OUT/classified`` in one journaled commit.  It returns a
+``ClassifyResult`` with counts and notes; it never prints.
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ def classify(out: str | Path, rules_dirs: Iterable[str | Path] = (), use_model: 
     Events are read a ``date=`` partition at a time and classified in time-ordered slices of at
     most ``max_rows`` rows plus their sequence-rule context (see ``pipeline.classify.stream``);
     the result is the same as classifying the whole table at once.  Batches are staged in a
-    ``storage.Transaction`` and committed together at the end, so readers see the old output or
-    the new one.  The fallback model is loaded only when some row is left undecided by the rules.
+    ``storage.Transaction`` and committed together at the end: a run killed before the commit
+    point leaves the previous output; after it, the next run's ``recover`` completes the new one.  The fallback model is loaded only when some row is left undecided by the rules.
     """
     started = time.perf_counter()
     out = Path(out)

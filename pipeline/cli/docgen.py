@@ -32,7 +32,9 @@ def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], clic
 
 def render(root: click.Command | None = None) -> str:
     if root is None:
-        from pipeline.cli import main as root
+        from pipeline.cli import main
+
+        root = main
     parts = [HEADER]
     for path, command in _walk(root, ["mqtriage"]):
         if len(path) == 1:

@@ -160,6 +160,9 @@ def split_blocks(stream: BinaryIO, start_offset: int = 0, start_line: int = 1) -
 
 def _pieces(data: bytes, offset: int, line: int, complete: bool) -> Iterator[RawBlock]:
     """Cut one trailer-delimited block at each header line (rotation remnants, interleaving)."""
+    if _HEADER_NL_B.search(data) is None:  # the usual case: one header, at the start (or none at all)
+        yield RawBlock(offset, line, data, complete)
+        return
     starts = [0] if _HEADER_AT_B.match(data) else []
     starts.extend(m.start() + 1 for m in _HEADER_NL_B.finditer(data))
     if not starts or (len(starts) == 1 and (starts[0] == 0 or not data[: starts[0]].strip())):

@@ -8,6 +8,7 @@ Every regex here is a plain alternation or character class: linear in the input 
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -110,6 +111,42 @@ def _id_block(msg_id: Any) -> list[str]:
     return ["fam_java", f"blk_{family}"]
 
 
+# Which code table of `rules/` names a cause for which signal column.
+_HINT_TABLES = (("gskit_rc", "gskit_code", "gsk"), ("os_errno", "errno_code", "errno"), ("mqrc", "mqrc_code", "mqrc"))
+
+
+@functools.lru_cache(maxsize=1)
+def code_hints() -> dict[str, dict[int, str]]:
+    """Per code table (GSKit, errno, MQRC), the cause its entries name; the rules are the one source.
+
+    Without ``pipeline.rules`` the model gets no hint tokens (the same happens in training, where
+    the generator then also builds the set without rule examples)."""
+    try:
+        from pipeline.rules import load_rules
+    except ImportError:
+        return {}
+    tables = load_rules().tables
+    return {
+        kind: {int(code): str(entry["cause"]) for code, entry in tables.get(kind, {}).items() if entry.get("cause")}
+        for _, kind, _ in _HINT_TABLES
+    }
+
+
+def _hint_tokens(row: dict[str, Any]) -> list[str]:
+    """``gsk_cls_cert_expired hint_cert_expired``: the cause the code tables give a signal, so an
+    errno, GSKit code or reason code unseen in training still speaks, and the same cause from
+    different tables (errno 111, z/OS RC 1128, MQRC 2538...) shares one token.
+    (Measured: tokens crossed with the id block, ``blk_amq92:hint_...``, did worse - see docs/model.md.)"""
+    hints = code_hints()
+    tokens: list[str] = []
+    for column, kind, prefix in _HINT_TABLES:
+        code = _int(row.get(column))
+        cause = hints.get(kind, {}).get(code) if code is not None else None
+        if cause is not None:
+            tokens += [f"{prefix}_cls_{cause}", f"hint_{cause}"]
+    return tokens
+
+
 def signal_tokens(row: dict[str, Any]) -> str:
     """One space-separated token per signal present; the model learns their weights."""
     tokens = _id_block(row.get("msg_id"))
@@ -132,7 +169,10 @@ def signal_tokens(row: dict[str, Any]) -> str:
     chlauth = row.get("chlauth_type")
     if _present(chlauth):
         tokens.append(f"chlauth_{str(chlauth).lower()}")
-    if _present(row.get("cert_validation_code")):
+    validation = _int(row.get("cert_validation_code"))
+    if validation is not None:
+        tokens += ["cert_validation", f"certval_{validation}"]
+    elif _present(row.get("cert_validation_code")):
         tokens.append("cert_validation")
     errno = _int(row.get("os_errno"))
     if errno is not None:
@@ -142,6 +182,7 @@ def signal_tokens(row: dict[str, Any]) -> str:
         tokens.append(f"status_{str(status).lower()}")
     if _present(row.get("tls_protocol")):
         tokens.append("tls_protocol")
+    tokens += _hint_tokens(row)
     return " ".join(tokens)
 
 

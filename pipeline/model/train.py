@@ -41,7 +41,7 @@ from pipeline.model.features import CHAR_HEAD, feature_frame
 from pipeline.model.generate import SEED
 from pipeline.model.vocab import Vocabulary
 
-FEATURE_VERSION = 2  # bump when features.py changes what the model sees
+FEATURE_VERSION = 3  # bump when features.py changes what the model sees
 HOLDOUT_FAMILIES = ("csqx", "java", "translated", "status", "event")
 
 
@@ -63,7 +63,8 @@ class TrainConfig:
     target_precision: float = 0.95        # of the answers given at the threshold, this share is right
     threshold_margin: float = 0.01        # chosen for target + margin on CV, so the target holds with room
     family_holdouts: bool = True
-    weighting: str = "none"               # none | sqrt | count (repeats of a distinct row) | group (1/sqrt(forms of its id))
+    signal_weight: float = 0.5            # scale of the binary signal-token block against the TF-IDF blocks
+    weighting: str = "group"              # none | sqrt | count (repeats of a distinct row) | group (1/sqrt(forms of its id)) | group_full (1/forms)
 
     @classmethod
     def quick(cls) -> TrainConfig:
@@ -108,7 +109,8 @@ def build_features(config: TrainConfig) -> ColumnTransformer:
         parts.append(("chars", chars, char_column))
     parts.append(("signals", CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True,
                                              dtype=np.float32), "signals"))
-    return ColumnTransformer(parts)
+    weights = None if config.signal_weight == 1.0 else {"signals": config.signal_weight}
+    return ColumnTransformer(parts, transformer_weights=weights)
 
 
 def build_base(config: TrainConfig, c: float) -> Any:
@@ -242,6 +244,9 @@ def transform_features(model: dict[str, Any], features: pd.DataFrame) -> scipy.s
             block = transformer._tfidf.transform(counts, copy=False)
         else:
             block = transformer.transform(features[column])
+        weight = (model["features"].transformer_weights or {}).get(name)
+        if weight is not None:
+            block = block * weight
         blocks.append(scipy.sparse.csr_matrix(block, dtype=np.float32))
     return scipy.sparse.hstack(blocks, format="csr")
 

@@ -244,9 +244,9 @@ def test_blocked_partition_folder_leaves_previous_output(tmp_path: Path) -> None
 def test_out_is_a_file(tmp_path: Path) -> None:
     write_log(tmp_path / "in" / "AMQERR01.LOG", range(2))
     (tmp_path / "out").write_text("x", encoding="utf-8")
-    # the shared --out option (click.Path(file_okay=False)) refuses it as a usage error
+    # an output error (exit 1) naming the folder, not a usage error
     result = CliRunner().invoke(main, ["ingest", str(tmp_path / "in"), "--out", str(tmp_path / "out")])
-    assert result.exit_code == 2 and "is a file" in result.output
+    assert result.exit_code == 1 and "is not a folder" in result.output
     with pytest.raises(OutputError, match="not a folder"):
         run(tmp_path / "in", tmp_path / "out")
 

@@ -339,7 +339,8 @@ def test_every_written_record_is_parsed_or_rejected(records: list[list[str]]) ->
     counted = 0
     for fields in records:
         writer.writerow(fields)
-        if fields and not (len(fields) == 1 and not fields[0].strip()):
+        # a lone byte-order mark in the only field reads as a blank line too
+        if fields and not (len(fields) == 1 and not fields[0].replace("\ufeff", "").strip()):
             counted += 1  # csv.writer writes [] and [""] as blank lines, which are not records
     parsed, rejects = run("csv", HEADER + buffer.getvalue().encode("utf-8"))
     # blank records are skipped; every other one is accounted for exactly once

@@ -262,3 +262,52 @@ _sample = st.tuples(
 @given(st.lists(_sample, max_size=12))
 def test_pruned_date_order_detection_decides_like_counting(samples: list[tuple[str, str | None]]) -> None:
     assert dates.detect_date_order(samples) == _date_order_by_counting(samples)
+
+
+def test_long_run_without_trailer_hands_over_to_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fastpath, "GENERAL_AFTER", 300)
+    data = (GOLDEN / "v94_tls.log").read_bytes()
+    no_trailers = b"".join(line for line in data.splitlines(keepends=True) if not line.startswith(b"-----"))
+    assert_same(data + no_trailers + data, FileContext("x"), read_size=128)
+
+
+def test_runner_output_is_the_same_with_and_without_the_fast_path(
+    tmp_path: Path, peer_fixtures: Path
+) -> None:
+    """mqtriage ingest writes the same events and rejects whether text logs take the fast path or not."""
+    import dataclasses
+    import shutil
+
+    import pyarrow.dataset as pads
+
+    from pipeline.ingest.runner import IngestOptions, Parsers, ingest
+
+    inputs = tmp_path / "in"
+    for i, name in enumerate(n for n in sorted(CONTEXTS) if CONTEXTS[n]["form"] == "text"):
+        (inputs / f"g{i}").mkdir(parents=True)
+        shutil.copy(GOLDEN / name, inputs / f"g{i}" / "AMQERR01.LOG")
+    for i, fixture in enumerate(
+        ["nastel-tnt4j-streams/AMQERR01.LOG", "elastic-beats-filebeat-ibmmq/AMQERR01.LOG"]
+    ):
+        (inputs / f"p{i}").mkdir()
+        shutil.copy(peer_fixtures / fixture, inputs / f"p{i}" / "AMQERR01.LOG")
+
+    def tables(out: Path, parsers: Parsers) -> list[Any]:
+        ingest([str(inputs)], out, IngestOptions(jobs=1, parsers=parsers))
+        found = []
+        for name, key in (("events", "event_id"), ("rejects", "source_offset")):
+            folder = out / name
+            table = pads.dataset(folder, format="parquet", partitioning="hive").to_table()
+            sort = [("source_path", "ascending"), (key, "ascending")]
+            found.append(
+                table.drop_columns([c for c in ("run_id",) if c in table.column_names]).sort_by(sort)
+            )
+        return found
+
+    default = Parsers.default()
+    assert default.columnar_reader() is not None
+    fast = tables(tmp_path / "fast", default)
+    slow = tables(tmp_path / "slow", dataclasses.replace(default, parse_columnar=None))
+    assert fast[0].num_rows > 0 and fast[1].num_rows > 0
+    assert fast[0].equals(slow[0])
+    assert fast[1].equals(slow[1])

@@ -18,7 +18,6 @@ import pytest
 
 from pipeline import layout
 from pipeline.cli import run as run_cli
-from pipeline.errors import LockHeldError
 from pipeline.reliability.corpus import write_hostile_corpus
 from pipeline.storage import OutputLock
 
