@@ -398,6 +398,18 @@ def _md(cells: Sequence[str]) -> str:
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
 
+KEEP_MARKER = "<!-- Everything below this line is kept when make bench rewrites the file. -->"
+
+
+def _kept_notes(doc: Path) -> str:
+    """Hand-written measurements after KEEP_MARKER survive a regeneration of the bench tables."""
+    if not doc.exists():
+        return ""
+    text = doc.read_text(encoding="utf-8")
+    at = text.find(KEEP_MARKER)
+    return "" if at < 0 else "\n" + text[at:]
+
+
 def render_markdown(result: BenchResult) -> str:
     c, m = result.corpus, result.machine
     json_share = c.bytes_of(".json") / c.total_bytes if c.total_bytes else 0.0
@@ -550,7 +562,7 @@ def main(
         raise click.ClickException(str(exc)) from exc
     click.echo(render_text_table(result), nl=False)
     if out_doc:
-        Path(out_doc).write_text(render_markdown(result), encoding="utf-8")
+        Path(out_doc).write_text(render_markdown(result) + _kept_notes(Path(out_doc)), encoding="utf-8")
         click.echo(f"wrote {out_doc}")
 
 

@@ -55,7 +55,8 @@ def classify(out: str | Path, rules_dirs: Iterable[str | Path] = (), use_model: 
     most ``max_rows`` rows plus their sequence-rule context (see ``pipeline.classify.stream``);
     the result is the same as classifying the whole table at once.  Batches are staged in a
     ``storage.Transaction`` and committed together at the end: a run killed before the commit
-    point leaves the previous output; after it, the next run's ``recover`` completes the new one.  The fallback model is loaded only when some row is left undecided by the rules.
+    point leaves the previous output; after it, the next run's ``recover`` completes the new one.
+    The fallback model is loaded only when some row is left undecided by the rules.
     """
     started = time.perf_counter()
     out = Path(out)

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, BinaryIO
 
+from pipeline import schemas
 from pipeline.ingest import dates
 from pipeline.ingest.decode import decode_entry
 from pipeline.ingest.ids import entry_key
@@ -442,37 +443,11 @@ def fill_channel_conname(row: dict[str, Any], slots: SlotTable) -> None:
     row["conname"] = conname if conname is not None else remote
 
 
+# Every events column a parsed entry carries; the runner adds the id and where it came from.
 _ROW_TEMPLATE: dict[str, Any] = dict.fromkeys(
-    (
-        "qmgr",
-        "host",
-        "installation",
-        "vrmf",
-        "pid",
-        "tid",
-        "program",
-        "user",
-        "timestamp",
-        "timestamp_source",
-        "header_time",
-        "msg_id",
-        "severity",
-        "message",
-        "explanation",
-        "action",
-        "arith_insert_1",
-        "arith_insert_2",
-        "comment_insert_1",
-        "comment_insert_2",
-        "comment_insert_3",
-        "remote_host",
-        "channel",
-        "conname",
-        "source_module",
-        "sequence",
-        "encoding",
-        "extra",
-    )
+    field.name
+    for field in schemas.EVENTS
+    if field.name not in {"event_id", "source_path", "source_format", "source_offset", "source_line"}
 )
 
 

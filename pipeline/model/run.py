@@ -67,7 +67,7 @@ def _card(frame: pd.DataFrame, digest: str, vocab: Vocabulary, config: TrainConf
     causes = model_causes(estimator)
     return {
         "name": "mqtriage fallback classifier",
-        "format_version": 2,
+        "format_version": 3,
         "task": "phase and cause of an MQ log entry or last error that no rule decided",
         "training_data": {
             "file": f"data/training/{TRAINING_FILE}",
@@ -80,7 +80,7 @@ def _card(frame: pd.DataFrame, digest: str, vocab: Vocabulary, config: TrainConf
         "labels": {"phases": list(vocab.phases), "causes": causes},
         "config": config_dict(config),
         "threshold": ev_threshold,
-        "confidence": "calibrated probability of the answered phase (sum of its causes' probabilities)",
+        "confidence": "calibrated probability of the answered phase",
         "metrics": metrics,
     }
 

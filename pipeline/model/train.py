@@ -5,7 +5,9 @@ character n-grams of the normalised message, plus binary signal tokens): ``phase
 over phases whose scores are calibrated to probabilities on *held-out message ids*
 (``CalibratedClassifierCV`` with grouped splits), so a confidence reflects how the model does on
 ids it has not seen - the only ids it will meet, since the rules decide the known ones; and
-``cause``, a linear SVM over causes whose margins rank the causes within the chosen phase.
+``cause``, per phase a linear SVM over that phase's causes, asked only for rows given that phase
+(``cause_model="shared"``: one SVM over all causes whose margins rank the causes within the
+chosen phase, the layout of format 2, still readable).
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ class TrainConfig:
     threshold_margin: float = 0.01        # chosen for target + margin on CV, so the target holds with room
     family_holdouts: bool = True
     signal_weight: float = 0.5            # scale of the binary signal-token block against the TF-IDF blocks
+    cause_model: str = "per_phase"        # per_phase (a cause classifier per phase) | shared (one over all causes)
+    hint_weight: float = 0.0              # > 0: the code-table hint tokens again, as a block of their own at this scale
     weighting: str = "group"              # none | sqrt | count (repeats of a distinct row) | group (1/sqrt(forms of its id)) | group_full (1/forms)
 
     @classmethod
@@ -109,7 +113,11 @@ def build_features(config: TrainConfig) -> ColumnTransformer:
         parts.append(("chars", chars, char_column))
     parts.append(("signals", CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True,
                                              dtype=np.float32), "signals"))
-    weights = None if config.signal_weight == 1.0 else {"signals": config.signal_weight}
+    if config.hint_weight > 0:
+        parts.append(("hints", CountVectorizer(token_pattern=r"\b(?:hint|gsk_cls|errno_cls|mqrc_cls)_\w+",
+                                               lowercase=False, binary=True, dtype=np.float32), "signals"))
+    weights: dict[str, float] | None = {"signals": config.signal_weight, "hints": config.hint_weight}
+    weights = {k: v for k, v in (weights or {}).items() if v != 1.0 and (k != "hints" or config.hint_weight > 0)} or None
     return ColumnTransformer(parts, transformer_weights=weights)
 
 
@@ -127,7 +135,10 @@ def build_base(config: TrainConfig, c: float) -> Any:
 
 def model_causes(model: dict[str, Any]) -> list[str]:
     """The causes a fitted model can answer."""
-    return sorted(map(str, model["cause"].classes_))
+    cause = model["cause"]
+    if isinstance(cause, dict):  # per phase: a classifier, or the one cause of a single-cause phase
+        return sorted({str(c) for part in cause.values() for c in ([part] if isinstance(part, str) else part.classes_)})
+    return sorted(map(str, cause.classes_))
 
 
 def finish(model: dict[str, Any]) -> dict[str, Any]:
@@ -205,8 +216,23 @@ def fit(frame: pd.DataFrame, config: TrainConfig) -> dict[str, Any]:
         build_base(config, config.phase_c), method="sigmoid", cv=_grouped_splits(groups, config.calibration_folds), ensemble=False
     )
     phase.fit(matrix, y_phase, **extra)
-    cause = build_base(config, config.c)
-    cause.fit(matrix, y_cause, **extra)
+    cause: Any
+    if config.cause_model == "shared":
+        cause = build_base(config, config.c)
+        cause.fit(matrix, y_cause, **extra)
+    elif config.cause_model == "per_phase":
+        cause = {}
+        for name in sorted(set(y_phase)):
+            rows = y_phase == name
+            labels = np.unique(y_cause[rows])
+            if len(labels) == 1:
+                cause[str(name)] = str(labels[0])
+                continue
+            part = build_base(config, config.c)
+            part.fit(matrix[rows], y_cause[rows], **({} if weights is None else {"sample_weight": weights[rows]}))
+            cause[str(name)] = part
+    else:
+        raise ModelError(f"unknown cause_model {config.cause_model!r} (per_phase or shared)")
     return finish({"features": columns, "phase": phase, "cause": cause})
 
 
@@ -259,10 +285,27 @@ def predict_answers(model: dict[str, Any], features: pd.DataFrame, vocab: Vocabu
     matrix = transform_features(model, features)
     phase, cause = model["phase"], model["cause"]
     probs = phase.predict_proba(matrix)
+    if isinstance(cause, dict):
+        return _answer_per_phase(probs, phase.classes_, cause, matrix)
     scores = cause.decision_function(matrix) if hasattr(cause, "decision_function") else cause.predict_log_proba(matrix)
     if scores.ndim == 1:  # two causes: one margin column for the second class
         scores = np.column_stack([-scores, scores])
     return answer(probs, phase.classes_, scores, cause.classes_, vocab)
+
+
+def _answer_per_phase(
+    probs: np.ndarray, phases: np.ndarray, causes: dict[str, Any], matrix: scipy.sparse.csr_matrix,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The most probable phase, then the cause that phase's own classifier picks."""
+    chosen = np.asarray(phases, dtype=object)[probs.argmax(axis=1)]
+    cause = np.empty(len(chosen), dtype=object)
+    for name in np.unique(chosen):
+        rows = chosen == name
+        part = causes.get(str(name))
+        if part is None:  # cannot happen: the phases are those of the trained causes
+            raise ModelError(f"the model has no cause classifier for phase {name!r}; retrain")
+        cause[rows] = part if isinstance(part, str) else part.predict(matrix[rows])
+    return chosen, cause, probs.max(axis=1)
 
 
 def _predict(model: dict[str, Any], frame: pd.DataFrame, vocab: Vocabulary) -> tuple[np.ndarray, ...]:

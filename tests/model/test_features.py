@@ -31,11 +31,18 @@ def test_normalise_message(text: str | None, expected: str) -> None:
 
 
 SIGNALS = [
-    ({"msg_id": "AMQ9633", "severity": "E", "source_format": "text", "gskit_rc": 414}, "fam_amq blk_amq96 fmt_text sev_e gsk_any gsk_414"),
+    ({"msg_id": "AMQ9633", "severity": "E", "source_format": "text", "gskit_rc": 414}, "fam_amq blk_amq96 fmt_text sev_e gsk_any gsk_414 gsk_cls_cert_untrusted hint_cert_untrusted"),
     ({"msg_id": "CSQX631E", "cipher_specs": ["A", "B"]}, "fam_csq blk_csqx6 fmt_none sev_none cipher_many"),
-    ({"msg_id": None, "mqrc": 2035, "status": "RETRYING", "source_format": "csv"}, "fam_none fmt_csv sev_none mqrc_any mqrc_2035 status_retrying"),
+    ({"msg_id": None, "mqrc": 2035, "status": "RETRYING", "source_format": "csv"}, "fam_none fmt_csv sev_none mqrc_any mqrc_2035 status_retrying mqrc_cls_user_auth_failed hint_user_auth_failed"),
     ({"msg_id": "JMSWMQ2013", "peer_dn": "CN=x", "chlauth_type": "SSLPEERMAP"}, "fam_java blk_jmswmq fmt_none sev_none peer_dn chlauth_sslpeermap"),
-    ({"gskit_rc": float("nan"), "os_errno": 111}, "fam_none fmt_none sev_none errno_111"),
+    ({"gskit_rc": float("nan"), "os_errno": 111}, "fam_none fmt_none sev_none errno_111 errno_cls_connection_refused hint_connection_refused"),
+    # the z/OS and Windows codes of one cause share its hint token with the Linux errno
+    ({"msg_id": "CSQX202E", "os_errno": 1128}, "fam_csq blk_csqx2 fmt_none sev_none errno_1128 errno_cls_connection_refused hint_connection_refused"),
+    ({"os_errno": 10060, "mqrc": 2538}, "fam_none fmt_none sev_none mqrc_any mqrc_2538 errno_10060 errno_cls_host_unreachable hint_host_unreachable mqrc_cls_host_unreachable hint_host_unreachable"),
+    # a code the tables give no cause (GSK_OK, MQRC 2059) and an unknown errno: no hint
+    ({"gskit_rc": 0, "mqrc": 2059, "os_errno": 99999}, "fam_none fmt_none sev_none gsk_any gsk_0 mqrc_any mqrc_2059 errno_99999"),
+    ({"msg_id": "AMQ9633", "gskit_rc": "401", "cert_validation_code": "575010"}, "fam_amq blk_amq96 fmt_none sev_none gsk_any gsk_401 cert_validation certval_575010 gsk_cls_cert_expired hint_cert_expired"),
+    ({"cert_validation_code": "n/a"}, "fam_none fmt_none sev_none cert_validation"),
 ]
 
 

@@ -17,7 +17,15 @@ from pipeline.model.artifact import ARTIFACT, CARD, sha256
 from pipeline.model.fallback import NullFallback, load_fallback
 from pipeline.model.features import feature_frame
 from pipeline.model.run import TrainResult, train_and_save
-from pipeline.model.train import TrainConfig, answer, choose_threshold, transform_features
+from pipeline.model.train import (
+    TrainConfig,
+    answer,
+    choose_threshold,
+    fit,
+    model_causes,
+    predict_answers,
+    transform_features,
+)
 from pipeline.model.vocab import load_vocabulary
 
 REPO = Path(__file__).resolve().parents[2]
@@ -140,6 +148,27 @@ def test_answer_picks_the_cause_within_the_best_phase() -> None:
     assert phase.tolist() == ["handshake", "network"]
     assert cause.tolist() == ["cert_untrusted", "connection_refused"]
     assert conf.tolist() == pytest.approx([0.7, 0.8])
+
+
+def test_cause_classifier_per_phase_knows_only_its_phase(quick: TrainResult) -> None:
+    model = load_fallback(quick.artifact.parent)
+    vocab = model.vocab
+    per_phase = model.estimator["cause"]
+    assert isinstance(per_phase, dict) and set(per_phase) <= set(vocab.phases)
+    for phase, part in per_phase.items():
+        known = [part] if isinstance(part, str) else [str(c) for c in part.classes_]
+        assert {vocab.cause_phase[c] for c in known} == {phase}
+    assert model_causes(model.estimator) == sorted(model.card["labels"]["causes"])
+
+
+def test_shared_cause_layout_still_answers_within_the_phase(quick: TrainResult) -> None:
+    frame = pd.read_csv(quick.training_file, dtype=str).sample(1500, random_state=2)
+    vocab = load_vocabulary()
+    model = fit(frame, TrainConfig(**{**TrainConfig.quick().__dict__, "cause_model": "shared"}))
+    assert not isinstance(model["cause"], dict)
+    phase, cause, conf = predict_answers(model, feature_frame(frame.head(200)), vocab)
+    assert all(vocab.cause_phase[c] == p for c, p in zip(cause, phase, strict=True))
+    assert ((conf > 0) & (conf <= 1)).all()
 
 
 def test_fast_character_ngrams_equal_the_vectoriser(quick: TrainResult) -> None:
