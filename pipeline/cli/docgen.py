@@ -39,7 +39,14 @@ def render(root: click.Command | None = None) -> str:
     for path, command in _walk(root, ["mqtriage"]):
         if len(path) == 1:
             continue
-        ctx = click.Context(command, info_name=" ".join(path))
+        # a fixed width, so the file does not depend on the terminal it was generated in
+        ctx = click.Context(
+            command,
+            info_name=" ".join(path),
+            terminal_width=100,
+            max_content_width=100,
+            help_option_names=root.context_settings.get("help_option_names", ["--help"]),
+        )
         help_text = command.get_help(ctx)
         parts.append(f"\n## `{' '.join(path)}`\n\n```text\n{help_text}\n```\n")
     return "".join(parts)

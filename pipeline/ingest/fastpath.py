@@ -533,7 +533,7 @@ def parse_columnar(
     parser_class: type[_Parser] | None = None,
 ) -> Iterator[ColumnBatch]:
     """Parse a multi-line text log into ColumnBatches (one per region read), in file order
-    (``parser_class``: a ``_Parser`` subclass, e.g. the Arrow experiment of ``arrowpath``).
+    (``parser_class``: a ``_Parser`` subclass, for experiments with other extraction engines).
 
     Gives exactly the rows and rejects of ``split_blocks`` + ``parse_block`` (Parsed.notes are not
     kept).  The file's last block without a trailer is parsed when ``include_partial``, else left in

@@ -132,6 +132,42 @@ def code_hints() -> dict[str, dict[int, str]]:
     }
 
 
+# Code names and reason codes written in the message itself (Java chains, client libraries, CSQX RC
+# text): ``ECONNREFUSED``, ``WSAETIMEDOUT``, ``MQRC_NOT_AUTHORIZED``, ``GSK_ERROR_BAD_DATE``, ``reason '2035'``.
+_CODE_NAME = regex.compile(r"\b(?:MQRC|GSK)_[A-Z0-9_]{2,60}\b|\b(?:WSA)?E[A-Z]{3,20}\b|\bWSAHOST_NOT_FOUND\b")
+_REASON_IN_TEXT = regex.compile(r"\b(?:reason|rc|mqrc)\W{0,4}(2[0-9]{3})\b", regex.I)
+
+
+@functools.lru_cache(maxsize=1)
+def name_hints() -> dict[str, str]:
+    """Code name -> cause over the three tables; a name two tables read differently is left out."""
+    try:
+        from pipeline.rules import load_rules
+    except ImportError:
+        return {}
+    tables = load_rules().tables
+    seen: dict[str, set[str]] = {}
+    for _, kind, _ in _HINT_TABLES:
+        for entry in tables.get(kind, {}).values():
+            if entry.get("cause") and entry.get("name"):
+                seen.setdefault(str(entry["name"]), set()).add(str(entry["cause"]))
+    return {name: next(iter(causes)) for name, causes in seen.items() if len(causes) == 1}
+
+
+def _text_hint_tokens(message: Any, has_mqrc: bool) -> list[str]:
+    """Hints from code names and reason codes written in the text (a reason code only when the
+    ``mqrc`` column has none): the same ``hint_<cause>`` tokens, marked ``txt_cls_``."""
+    if not isinstance(message, str) or not message:
+        return []
+    head = message[:MESSAGE_LIMIT]
+    names = name_hints()
+    causes = {names[m.group(0)] for m in _CODE_NAME.finditer(head) if m.group(0) in names}
+    if not has_mqrc:
+        mqrc = code_hints().get("mqrc_code", {})
+        causes |= {mqrc[int(m.group(1))] for m in _REASON_IN_TEXT.finditer(head) if int(m.group(1)) in mqrc}
+    return [token for cause in sorted(causes) for token in (f"txt_cls_{cause}", f"hint_{cause}")]
+
+
 def _hint_tokens(row: dict[str, Any]) -> list[str]:
     """``gsk_cls_cert_expired hint_cert_expired``: the cause the code tables give a signal, so an
     errno, GSKit code or reason code unseen in training still speaks, and the same cause from
@@ -183,6 +219,7 @@ def signal_tokens(row: dict[str, Any]) -> str:
     if _present(row.get("tls_protocol")):
         tokens.append("tls_protocol")
     tokens += _hint_tokens(row)
+    tokens += _text_hint_tokens(row.get("message"), mqrc is not None)
     return " ".join(tokens)
 
 
@@ -192,5 +229,7 @@ def feature_frame(df: pd.DataFrame) -> pd.DataFrame:
     columns = {name: (df[name].tolist() if name in df.columns else [None] * n) for name in SIGNAL_COLUMNS}
     messages = df["message"].tolist() if "message" in df.columns else [None] * n
     text = [normalise_message(m) for m in messages]
-    signals = [signal_tokens({name: columns[name][i] for name in SIGNAL_COLUMNS}) for i in range(n)]
+    signals = [
+        signal_tokens({"message": messages[i], **{name: columns[name][i] for name in SIGNAL_COLUMNS}}) for i in range(n)
+    ]
     return pd.DataFrame({"text": text, "head": [t[:CHAR_HEAD] for t in text], "signals": signals}, index=df.index)

@@ -43,6 +43,11 @@ SIGNALS = [
     ({"gskit_rc": 0, "mqrc": 2059, "os_errno": 99999}, "fam_none fmt_none sev_none gsk_any gsk_0 mqrc_any mqrc_2059 errno_99999"),
     ({"msg_id": "AMQ9633", "gskit_rc": "401", "cert_validation_code": "575010"}, "fam_amq blk_amq96 fmt_none sev_none gsk_any gsk_401 cert_validation certval_575010 gsk_cls_cert_expired hint_cert_expired"),
     ({"cert_validation_code": "n/a"}, "fam_none fmt_none sev_none cert_validation"),
+    # code names and reason codes written in the text speak through the same hint tokens
+    ({"message": "CSQX202E RC=00000468 (ECONNREFUSED) reason=00000000"}, "fam_none fmt_none sev_none txt_cls_connection_refused hint_connection_refused"),
+    ({"message": "JMSWMQ2013: ... reason '2035' ('MQRC_NOT_AUTHORIZED')"}, "fam_none fmt_none sev_none txt_cls_user_auth_failed hint_user_auth_failed"),
+    # a reason code in the text is not read when the mqrc column has one; unknown names (ERROR) are ignored
+    ({"message": "ERROR reason 2035", "mqrc": 2009}, "fam_none fmt_none sev_none mqrc_any mqrc_2009 mqrc_cls_connection_reset hint_connection_reset"),
 ]
 
 
