@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -320,8 +321,9 @@ class _FileParse:
         prefix = f"part-{task.run_id}-t{task.index:05d}"
         self.data = TableWriter(staging, self.table, self.schema, prefix, True, task.flush_rows)
         self.rejects = TableWriter(staging, layout.REJECTS, schemas.REJECTS, prefix, False, task.flush_rows)
-        self.known: set[str] = set()
-        self.previous: set[str] = set()
+        # Compact id sets (state_mod.IdSet, ~16 bytes per id): a 2 GiB file holds a million ids.
+        self.known = state_mod.IdSet()
+        self.previous = state_mod.IdSet()
         self.new_ids = 0
         self.next_ordinal: dict[bytes, int] = {}
         self.qmgrs: set[str] = set()
@@ -498,7 +500,8 @@ def process_file(task: FileTask) -> FileOutcome:
     outcome.qmgrs = sorted(work.qmgrs)
     outcome.encodings = sorted(work.encodings | ({task.file_encoding} if task.file_encoding else set()))
     outcome.unknown_columns = sorted(work.unknown)
-    ids = sorted(work.known)  # resume: earlier ids + new ones; new/rescan: every id of this read
+    # resume: earlier ids + new ones; new/rescan: every id of this read
+    ids = work.known.sorted_digests()
     outcome.ids_changed = work.new_ids > 0 or task.mode != "resume"
     outcome.id_count = len(ids)
     if outcome.ids_changed:
@@ -506,7 +509,7 @@ def process_file(task: FileTask) -> FileOutcome:
         target = Path(task.staging_root) / rel
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            state_mod.write_ids(target, ids)
+            state_mod.write_id_digests(target, ids)
         except OSError as exc:
             raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
         outcome.ids_rel = rel
@@ -533,7 +536,7 @@ def _parse_into(task: FileTask, work: _FileParse, outcome: FileOutcome) -> None:
     ctx = FileContext(task.path, task.tz, date_order or task.date_order_option, task.fallback_encoding)  # type: ignore[arg-type]
 
     if task.known_ids_path:
-        ids = state_mod.read_ids("", task.known_ids_path)
+        ids = state_mod.IdSet(state_mod.read_id_digests("", task.known_ids_path))
         if task.mode == "resume":
             work.known = ids
         else:
@@ -551,7 +554,7 @@ def _parse_into(task: FileTask, work: _FileParse, outcome: FileOutcome) -> None:
                 raw.close()
                 stream, counter, raw = _open_stream(task)
                 start, line, tail = 0, 1, b""
-                work.known = set()
+                work.known = state_mod.IdSet()
         outcome.start_offset = start
         end, end_line = start, line
         columnar = p.columnar_reader() if task.kind == "text" else None
@@ -899,16 +902,19 @@ class _Dedup:
     def __init__(self, out: Path, state: state_mod.State) -> None:
         self.out = out
         self.sources = [(e.table, list(e.qmgrs), e.ids_file) for e in state.entries.values() if e.ids_file]
-        self.sets: dict[tuple[str, str], set[str]] = {}
+        # Compact sets (~16 bytes per id): they hold every id of a queue manager, earlier runs' and
+        # this run's, and a set of str made the parent process grow ~100 bytes per entry.
+        self.sets: dict[tuple[str, str], state_mod.IdSet] = {}
 
-    def ids(self, table: str, qmgr: str) -> set[str]:
+    def ids(self, table: str, qmgr: str) -> state_mod.IdSet:
         key = (table, qmgr)
         if key not in self.sets:
-            found: set[str] = set()
-            for t, qmgrs, rel in self.sources:
-                if t == table and qmgr in qmgrs:
-                    found |= state_mod.read_ids(self.out, rel)
-            self.sets[key] = found
+            parts = [
+                state_mod.read_id_digests(self.out, rel)
+                for t, qmgrs, rel in self.sources
+                if t == table and qmgr in qmgrs
+            ]
+            self.sets[key] = state_mod.IdSet(np.concatenate(parts) if parts else None)
         return self.sets[key]
 
     def filter_file(self, staging: Path, written: WrittenFile, table: str) -> int:
@@ -921,8 +927,10 @@ class _Dedup:
             columns.column(id_col).to_pylist(), columns.column("qmgr").to_pylist(), strict=True
         ):
             seen = self.ids(table, qmgr or "")
-            keep.append(value not in seen)
-            seen.add(value)
+            fresh = value not in seen
+            keep.append(fresh)
+            if fresh:
+                seen.add(value)
         dropped = keep.count(False)
         if dropped:
             if dropped == len(keep):
