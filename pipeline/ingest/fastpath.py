@@ -43,40 +43,7 @@ READ_SIZE = 4 << 20  # bytes read per step; a region is cut after the last trail
 GENERAL_AFTER = 16 << 20  # this much without a trailer line: the reference reads the rest of the file
 
 # The events columns a parser fills, in schema order (event_id is the runner's).
-ROW_COLUMNS = (
-    "source_path",
-    "source_format",
-    "source_offset",
-    "source_line",
-    "qmgr",
-    "host",
-    "installation",
-    "vrmf",
-    "pid",
-    "tid",
-    "program",
-    "user",
-    "timestamp",
-    "timestamp_source",
-    "header_time",
-    "msg_id",
-    "severity",
-    "message",
-    "explanation",
-    "action",
-    "arith_insert_1",
-    "arith_insert_2",
-    "comment_insert_1",
-    "comment_insert_2",
-    "comment_insert_3",
-    "remote_host",
-    "channel",
-    "conname",
-    "source_module",
-    "sequence",
-    "encoding",
-    "extra",
-)
+ROW_COLUMNS = tuple(name for name in schemas.EVENTS.names if name != "event_id")
 
 # A line that must not occur inside a fast entry after its header line (see module docstring).
 _GUARD = (
@@ -142,24 +109,6 @@ UNKNOWN_DATE = "unknown"  # partition of rows without a timestamp (writer.UNKNOW
 _SLOW_BYTE = re.compile(rb"[\x80-\xff\r]")  # regions holding these go to the reference parser
 _TRAILER_CUT = re.compile(rb"\n-----(?: [^\s:]{1,200} : [0-9]{1,9} )?-*[ \t]*\n")
 
-_FAST_KEYS = frozenset(
-    {
-        "Process",
-        "User",
-        "Program",
-        "Host",
-        "Installation",
-        "VRMF",
-        "QMgr",
-        "Time",
-        "RemoteHost",
-        "ArithInsert1",
-        "ArithInsert2",
-        "CommentInsert1",
-        "CommentInsert2",
-        "CommentInsert3",
-    }
-)
 _KEY_PREFIX = b"text\x1f"
 _COMMENT_INDEX = {"comment_insert_1": 0, "comment_insert_2": 1, "comment_insert_3": 2}
 _from_iso = datetime.fromisoformat
@@ -482,6 +431,8 @@ _HEADER_ORDER = (
     "CommentInsert2",
     "CommentInsert3",
 )
+# the header keys the fast pattern understands: Process plus the ordered pairs after it
+_FAST_KEYS = frozenset(("Process", *_HEADER_ORDER))
 
 
 def _header_fields(pairs_text: str) -> tuple[Any, ...] | None:
