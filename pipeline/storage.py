@@ -272,6 +272,14 @@ class Transaction:
         self._done = True
         return moves
 
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        """Leaving the block by an exception (or without commit) drops what was staged."""
+        if not self._done:
+            self.abort()
+
     def abort(self) -> None:
         """Drop every staged file; OUT is left exactly as it was.
 

@@ -70,8 +70,7 @@ def classify(out: str | Path, rules_dirs: Iterable[str | Path] = (), use_model: 
     # One writer per OUT at a time; finish (or discard) whatever a killed run left half-committed.
     with storage.OutputLock(out), _system_memory_pool():
         storage.recover(out)
-        txn = storage.Transaction(out, f"classify-{uuid.uuid4().hex[:12]}")
-        try:
+        with storage.Transaction(out, f"classify-{uuid.uuid4().hex[:12]}") as txn:
             writer = ClassifiedWriter(txn)
             empty = pd.DataFrame()
             for batch in event_batches(events_dir, rs, max_rows=max_rows):
@@ -89,9 +88,6 @@ def classify(out: str | Path, rules_dirs: Iterable[str | Path] = (), use_model: 
                 tally.notes.append("fallback model not loaded: the rules decided every row")
             writer.finish()
             txn.commit()
-        except BaseException:
-            txn.abort()
-            raise
         remove_empty_partitions(out)
     return ClassifyResult(
         out_dir=layout.dataset_dir(out, layout.CLASSIFIED),

@@ -127,15 +127,11 @@ def write_classified(out: Path, frame: pd.DataFrame) -> Path:
     """Write ``frame`` to OUT/classified, replacing what was there in one journaled commit."""
     out = Path(out)
     target = layout.dataset_dir(out, layout.CLASSIFIED)
-    txn = storage.Transaction(out, f"classify-{uuid.uuid4().hex[:12]}")
-    try:
+    with storage.Transaction(out, f"classify-{uuid.uuid4().hex[:12]}") as txn:
         writer = ClassifiedWriter(txn)
         for start in range(0, len(frame), 256 * 1024):
             writer.write(frame.iloc[start:start + 256 * 1024])
         writer.finish()
         txn.commit()
-    except BaseException:
-        txn.abort()
-        raise
     remove_empty_partitions(out)
     return target

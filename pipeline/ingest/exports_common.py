@@ -81,6 +81,22 @@ def canonical_key(kind: str, *parts: Any) -> bytes:
     return json.dumps([kind, *parts], sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
 
 
+def parse_json_lenient(text: str, first_line: int | None = None) -> tuple[Any, str | None]:
+    """(value, None) or (None, reason).  Strict JSON first, then with raw control characters
+    allowed (amqsevt does not escape them); nesting too deep for the parser is a reason, not a
+    crash.  ``first_line`` (the file line the text starts on) adds the failing line to the reason."""
+    try:
+        try:
+            return json.loads(text), None
+        except json.JSONDecodeError:
+            return json.loads(text, strict=False), None
+    except json.JSONDecodeError as exc:
+        where = "" if first_line is None else f" (line {first_line + exc.lineno - 1})"
+        return None, f"invalid JSON: {exc.msg}{where}"
+    except RecursionError:
+        return None, "invalid JSON: nested too deeply"
+
+
 def make_reject(kind: str, offset: int, line: int, reason: str, raw: bytes) -> Reject:
     return Reject(offset=offset, line=line, reason=reason, raw=raw, source_format=kind)
 

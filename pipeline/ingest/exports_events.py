@@ -11,7 +11,6 @@ land on the same columns.  Keys that no column takes are kept in ``extra``.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from pipeline.ingest.exports_common import (
     iter_lines,
     make_reject,
     new_row,
+    parse_json_lenient,
     parse_timestamp,
     to_utc_ms,
     zone,
@@ -452,14 +452,6 @@ def iter_json_objects(stream: BinaryIO) -> Iterator[tuple[int, int, bytes, str |
                 state = "out"
 
 
-def _loads(text: str) -> Any:
-    """Strict JSON first; amqsevt does not escape control characters, so retry leniently."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return json.loads(text, strict=False)
-
-
 def read_amqsevt_json(stream: BinaryIO, ctx: FileContext) -> Iterator[Parsed | Reject]:
     zone(ctx.tz)  # validate early even though event times carry their own zone
     for offset, line, data, problem in iter_json_objects(stream):
@@ -467,14 +459,9 @@ def read_amqsevt_json(stream: BinaryIO, ctx: FileContext) -> Iterator[Parsed | R
             yield make_reject(JSON_KIND, offset, line, problem, data)
             continue
         text, encoding = decode(data, ctx.fallback_encoding)
-        try:
-            event = _loads(text)
-        except json.JSONDecodeError as exc:
-            where = line + exc.lineno - 1
-            yield make_reject(JSON_KIND, offset, line, f"invalid JSON: {exc.msg} (line {where})", data)
-            continue
-        except RecursionError:
-            yield make_reject(JSON_KIND, offset, line, "invalid JSON: nested too deeply", data)
+        event, problem = parse_json_lenient(text, first_line=line)
+        if problem:
+            yield make_reject(JSON_KIND, offset, line, problem, data)
             continue
         if not isinstance(event, dict):
             yield make_reject(

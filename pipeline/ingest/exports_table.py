@@ -31,6 +31,7 @@ from pipeline.ingest.exports_common import (
     iter_lines,
     make_reject,
     new_row,
+    parse_json_lenient,
     parse_timestamp,
     to_utc_ms,
     zone,
@@ -315,16 +316,9 @@ def read_jsonl(stream: BinaryIO, ctx: FileContext) -> Iterator[Parsed | Reject]:
         if not raw.strip():
             continue
         text, encoding = decode(raw, ctx.fallback_encoding)
-        try:
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError:
-                obj = json.loads(text, strict=False)  # raw control characters inside strings
-        except json.JSONDecodeError as exc:
-            yield make_reject(JSONL_KIND, offset, line_no, f"invalid JSON: {exc.msg}", raw)
-            continue
-        except RecursionError:
-            yield make_reject(JSONL_KIND, offset, line_no, "invalid JSON: nested too deeply", raw)
+        obj, problem = parse_json_lenient(text)
+        if problem:
+            yield make_reject(JSONL_KIND, offset, line_no, problem, raw)
             continue
         if not isinstance(obj, dict):
             yield make_reject(

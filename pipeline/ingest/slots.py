@@ -16,8 +16,9 @@ from typing import Any
 import yaml
 
 from pipeline.errors import RuleError
+from pipeline.resources import rules_dir
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "rules" / "insert_slots.yaml"
+SLOTS_FILE = "insert_slots.yaml"  # in the rules folder (pipeline.resources.rules_dir)
 
 SLOTS = ("arith_insert_1", "arith_insert_2", "comment_insert_1", "comment_insert_2", "comment_insert_3")
 CATALOGUE_INSERT = {
@@ -145,7 +146,7 @@ def parse_slot_table(doc: Any, path: Path | str) -> SlotTable:
 
 def load_slot_table(path: str | Path | None = None) -> SlotTable:
     """Read and validate the slot table (default: the repository's ``rules/insert_slots.yaml``)."""
-    p = Path(path) if path is not None else DEFAULT_PATH
+    p = Path(path) if path is not None else rules_dir() / SLOTS_FILE
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:

@@ -9,7 +9,6 @@ caller keeps the answer as the decision only at or above ``threshold``.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +19,14 @@ from pipeline.errors import ModelError
 from pipeline.model.artifact import ARTIFACT, CARD, load_artifact, read_card
 from pipeline.model.features import SIGNAL_COLUMNS, feature_frame
 from pipeline.model.train import model_causes, predict_answers
-from pipeline.model.vocab import REPO_ROOT, Vocabulary, load_vocabulary
+from pipeline.model.vocab import Vocabulary, load_vocabulary
+from pipeline.resources import models_dir as models_dir_of_project
 
 OUTPUT_COLUMNS = ("model_phase", "model_cause", "model_confidence")
 
 
-def default_models_dir() -> Path:
-    """``MQTRIAGE_MODELS_DIR`` if set, else ``models/`` at the project root."""
-    env = os.environ.get("MQTRIAGE_MODELS_DIR")
-    return Path(env) if env else REPO_ROOT / "models"
+# ``MQTRIAGE_MODELS_DIR`` if set, else ``models/`` at the project root.
+default_models_dir = models_dir_of_project
 
 
 class NullFallback:

@@ -6,24 +6,18 @@ Only the two mappings the model needs are read here: the phase names and each ca
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from pipeline.errors import ModelError
+from pipeline.resources import PROJECT_ROOT, rules_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = PROJECT_ROOT
 
 # The model never learns or answers this cause: it is what classify writes when nobody knows.
 UNKNOWN = "unknown"
-
-
-def rules_dir() -> Path:
-    """The bundled rules folder (``MQTRIAGE_RULES_DIR`` overrides it, for tests and packaging)."""
-    env = os.environ.get("MQTRIAGE_RULES_DIR")
-    return Path(env) if env else REPO_ROOT / "rules"
 
 
 @dataclass(frozen=True)
