@@ -305,3 +305,52 @@ class IdSet:
             merged = np.concatenate([self._chunks.pop(), last])
             merged.sort()
             self._chunks.append(merged)
+
+
+class DigestSet:
+    """Ids as sorted arrays of 16-byte digests, queried a whole array at a time (no bit filter).
+
+    The ingest parent keeps one per (table, queue manager) to drop rows another file of the same run
+    or an earlier run already wrote.  Chunks are merged as in ``IdSet`` (each at least twice the size
+    of the next), so a query costs a binary search in O(log n) chunks and memory is ~16 bytes per id
+    however many queue managers there are.
+    """
+
+    def __init__(self, digests: np.ndarray | None = None) -> None:
+        self._chunks: list[np.ndarray] = []
+        if digests is not None and len(digests):
+            self.add(digests)
+
+    def __len__(self) -> int:
+        return sum(len(chunk) for chunk in self._chunks)
+
+    def contains(self, digests: np.ndarray) -> np.ndarray:
+        """A bool per digest: already in the set."""
+        found = np.zeros(len(digests), dtype=bool)
+        for chunk in self._chunks:
+            at = np.searchsorted(chunk, digests)
+            inside = at < len(chunk)
+            found[inside] |= chunk[at[inside]] == digests[inside]
+        return found
+
+    def add(self, digests: np.ndarray) -> None:
+        """Add digests (any order; ones already present must not be passed)."""
+        if not len(digests):
+            return
+        self._chunks.append(np.unique(np.asarray(digests, dtype=ID_DTYPE)))
+        while len(self._chunks) > 1 and len(self._chunks[-2]) < 2 * len(self._chunks[-1]):
+            last = self._chunks.pop()
+            merged = np.concatenate([self._chunks.pop(), last])
+            merged.sort()
+            self._chunks.append(merged)
+
+
+def digests_of(ids: list[str]) -> np.ndarray:
+    """32-hex ids as an array of 16-byte digests (OutputError for anything else)."""
+    try:
+        data = bytes.fromhex("".join(ids))
+    except ValueError as exc:
+        raise OutputError(f"internal error: an id is not 32 hex characters ({exc})") from exc
+    if len(data) != ID_BYTES * len(ids):
+        raise OutputError("internal error: an id is not 32 hex characters")
+    return np.frombuffer(data, dtype=ID_DTYPE)

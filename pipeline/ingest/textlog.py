@@ -195,6 +195,75 @@ def date_sample(data: bytes) -> tuple[str, str | None] | None:
     return header_time, (t.group(1).decode("ascii", errors="replace") if t else None)
 
 
+# date_samples: the header line's date, time and am/pm in one match ("\n" first, so the engine skips
+# ahead), and Time() values found by their literal (the \b in front is checked by hand).
+_HEADER_FIELDS_NL_B = re.compile(
+    rb"\n[ \t]*([0-9]{1,4}[/.\-][0-9]{1,2}[/.\-][0-9]{1,4})[ \t]+([0-9]{1,2}[:.][0-9]{2}[:.][0-9]{2})"
+    rb"(?:[ \t]*([AaPp]\.?[Mm]\.?))?[ \t]*(?:(-[ \t])|(\r)?(?=\n)|\Z)"
+)  # the newline ending a bare header line is left to the next match (it starts the next header)
+_TIME_LITERAL_B = re.compile(rb"Time\(([^)\n]{1,64})\)")
+_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def date_samples(stream: BinaryIO, limit: int) -> list[tuple[str, str | None]]:
+    """``date_sample`` of the first ``limit`` header lines of a text log, without splitting it into blocks.
+
+    The same samples as ``date_sample`` over the blocks of ``split_blocks``: every block holds at most
+    one header line, at its start (``_pieces`` cuts at each), and its Time() is the first one from the
+    header's end up to the block's end (the next trailer line or header line), within 4096 bytes.  The
+    difference: ``limit`` counts header lines here, blocks there (a block without a header, such as a
+    rotation remnant, gives no sample either way, but counts there).  Three regex scans per chunk, in C,
+    then a merge.
+    """
+    samples: list[tuple[str, str | None]] = []
+    headers = 0
+    buf = b"\n"  # a newline in front lets the "\n" patterns see a header on the file's first line
+    eof = False
+    while headers < limit and not eof:
+        chunk = stream.read(CHUNK_SIZE)
+        eof = not chunk
+        buf += chunk
+        cut = len(buf) if eof else buf.rfind(b"\n") + 1
+        heads = list(_HEADER_FIELDS_NL_B.finditer(buf, 0, cut))
+        trailers = [m.end() for m in _TRAILER_NL_B.finditer(buf, 0, cut)]
+        times = [
+            (m.start(), m.end(), m.group(1))
+            for m in _TIME_LITERAL_B.finditer(buf, 0, cut)
+            if buf[m.start() - 1] not in _WORD_BYTES
+        ]
+        keep = cut - 1  # the next round starts at this newline
+        ti = tr = 0
+        for i, m in enumerate(heads):
+            if headers >= limit:
+                break
+            start, end = m.start() + 1, m.end()
+            date_text, time_text, ampm, dash, cr = m.groups()
+            if dash is None and buf[end : end + 1] == b"\n":
+                end += 1  # where _HEADER_B's match ends: Time() is searched from there
+            block_end = heads[i + 1].start() + 1 if i + 1 < len(heads) else cut
+            while tr < len(trailers) and trailers[tr] <= start:
+                tr += 1
+            if tr < len(trailers) and trailers[tr] < block_end:
+                block_end = trailers[tr]
+            elif i + 1 == len(heads) and not eof and end + 4096 > cut:
+                keep = start - 1  # the block may go on in the next chunk: sample it then
+                break
+            limit_at = min(block_end, end + 4096)
+            while ti < len(times) and times[ti][0] < end:
+                ti += 1
+            exact = None
+            if ti < len(times) and times[ti][1] <= limit_at:
+                exact = times[ti][2].decode("ascii", errors="replace")
+            headers += 1
+            if cr is None:  # date_sample does not read a bare header line ended by CR LF
+                header = f"{date_text.decode()} {time_text.decode()}" + (f" {ampm.decode()}" if ampm else "")
+                samples.append((header, exact))
+        if len(buf) - keep > MAX_ENTRY_BYTES:
+            keep = cut - 1  # a header without trailer this far: give up on it, as the splitter would cut
+        buf = buf[keep:]
+    return samples
+
+
 def sniff(head: bytes) -> str | None:
     """``text`` (multi-line entries), ``flat`` (one entry per line) or None, from a file's first KB."""
     flat = multi = 0

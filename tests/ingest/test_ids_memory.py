@@ -119,3 +119,30 @@ def test_copy_of_a_file_is_all_duplicates(tmp_path: Path, tiny: None) -> None:
     result = run(tmp_path / "in", tmp_path / "out")
     assert result.totals["written"] == len(_ENTRIES)
     assert result.totals["duplicates"] == len(_ENTRIES)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    batches=st.lists(st.lists(_hex_id, max_size=20, unique=True), max_size=12),
+    probes=st.lists(_hex_id, max_size=40),
+)
+def test_digest_set_answers_like_a_set(batches: list[list[str]], probes: list[str]) -> None:
+    """The ingest parent's per-queue-manager set: whole arrays in, one bool per digest out."""
+    digests = state_mod.DigestSet()
+    plain: set[str] = set()
+    for batch in batches:
+        fresh = [value for value in batch if value not in plain]
+        found = digests.contains(state_mod.digests_of(batch)) if batch else np.zeros(0, dtype=bool)
+        assert found.tolist() == [value in plain for value in batch]
+        digests.add(state_mod.digests_of(fresh))
+        plain.update(fresh)
+    assert len(digests) == len(plain)
+    if probes:
+        assert digests.contains(state_mod.digests_of(probes)).tolist() == [p in plain for p in probes]
+
+
+def test_digests_of_refuses_what_is_not_an_id() -> None:
+    with pytest.raises(OutputError):
+        state_mod.digests_of(["abc"])
+    with pytest.raises(OutputError):
+        state_mod.digests_of(["zz" * 16])
