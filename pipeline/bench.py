@@ -156,6 +156,7 @@ class MemoryPoint:
     entries: int
     ingest: Row
     naive: Row
+    run: Row
 
 
 @dataclass
@@ -286,7 +287,9 @@ def _last_line(text: str) -> str:
     return (lines[-1] if lines else "no message")[:160]
 
 
-def memory_check(sizes: Sequence[int], work: Path, seed: int) -> list[MemoryPoint]:
+def memory_check(
+    sizes: Sequence[int], work: Path, seed: int, stages: Sequence[str] | None = None
+) -> list[MemoryPoint]:
     mq = mqtriage_argv()
     points = []
     ingest_ok = stage_available("ingest")
@@ -305,8 +308,20 @@ def memory_check(sizes: Sequence[int], work: Path, seed: int) -> list[MemoryPoin
             shutil.rmtree(out, ignore_errors=True)
         else:
             ingest.available, ingest.note = False, "not available (no such command yet)"
+        whole = Row("mqtriage run")
+        if stages is not None and "run" not in stages:
+            whole.available, whole.note = False, "skipped (--stages)"
+        elif stage_available("run"):
+            out = _fresh(work, "out-memory-run")
+            run = run_measured([*mq, "run", corpus.out_dir, "--out", str(out), "--tz", "UTC"])
+            whole.runs.append(run)
+            if run.exit_code != 0:
+                whole.note = f"failed (exit {run.exit_code}): {_last_line(run.stderr_tail)}"
+            shutil.rmtree(out, ignore_errors=True)
+        else:
+            whole.available, whole.note = False, "not available (no such command yet)"
         naive = Row(NAIVE, runs=[_naive(corpus)])
-        points.append(MemoryPoint(size, corpus.total_bytes, corpus.entries, ingest, naive))
+        points.append(MemoryPoint(size, corpus.total_bytes, corpus.entries, ingest, naive, whole))
         shutil.rmtree(folder, ignore_errors=True)
     return points
 
@@ -314,7 +329,7 @@ def memory_check(sizes: Sequence[int], work: Path, seed: int) -> list[MemoryPoin
 def run_bench(
     size: int,
     repeat: int = 3,
-    memory_sizes: Sequence[int] = (128 * MB, 512 * MB),
+    memory_sizes: Sequence[int] = (128 * MB, 1024 * MB),
     workdir: str | Path | None = None,
     seed: int = 1,
     stages: Sequence[str] | None = None,
@@ -336,7 +351,7 @@ def run_bench(
         corpus = write_corpus(work / "corpus", size, seed)
         corpus_seconds = time.perf_counter() - start
         rows = measure(corpus, work, repeat, stages)
-        memory = memory_check(memory_sizes, work, seed)
+        memory = memory_check(memory_sizes, work, seed, stages)
         machine = machine_description()
         machine["load"] = f"{load_before} before, {load_average()} after"
         return BenchResult(corpus, corpus_seconds, repeat, rows, memory, machine, parameters)
@@ -389,7 +404,8 @@ def render_text_table(result: BenchResult) -> str:
     for p in result.memory:
         lines.append(
             f"memory @ {human_size(p.size_bytes)}: ingest --jobs 1 peak RSS {_fmt(p.ingest.rss_mb, '.0f')} MB"
-            f" ({p.ingest.note or 'ok'}), naive parser {_fmt(p.naive.rss_mb, '.0f')} MB"
+            f" ({p.ingest.note or 'ok'}), run {_fmt(p.run.rss_mb, '.0f')} MB ({p.run.note or 'ok'}),"
+            f" naive parser {_fmt(p.naive.rss_mb, '.0f')} MB"
         )
     return "\n".join(lines) + "\n"
 
@@ -449,13 +465,23 @@ def render_markdown(result: BenchResult) -> str:
         "",
         "## Memory check",
         "",
-        "Peak RSS of `mqtriage ingest --jobs 1` and of the naive parser at two corpus sizes; flat",
-        "streaming shows as an RSS that does not grow with the input.",
+        "Peak RSS of `mqtriage ingest --jobs 1`, of the whole `mqtriage run` (ingest, classify, timeline",
+        "and report in one process, so its peak is the largest of the stages) and of the naive parser",
+        "at two corpus sizes; flat streaming shows as an RSS that does not grow with the input.",
         "",
         _md(
-            ["corpus", "entries", "ingest wall s", "ingest peak RSS MB", "naive wall s", "naive peak RSS MB"]
+            [
+                "corpus",
+                "entries",
+                "ingest wall s",
+                "ingest peak RSS MB",
+                "run wall s",
+                "run peak RSS MB",
+                "naive wall s",
+                "naive peak RSS MB",
+            ]
         ),
-        _md(["---"] * 6),
+        _md(["---"] * 8),
     ]
     for p in result.memory:
         lines.append(
@@ -465,6 +491,8 @@ def render_markdown(result: BenchResult) -> str:
                     f"{p.entries:,}",
                     _fmt(p.ingest.wall, ".1f"),
                     _fmt(p.ingest.rss_mb, ".0f") if p.ingest.ok else (p.ingest.note or "failed"),
+                    _fmt(p.run.wall, ".1f"),
+                    _fmt(p.run.rss_mb, ".0f") if p.run.ok else (p.run.note or "failed"),
                     _fmt(p.naive.wall, ".1f"),
                     _fmt(p.naive.rss_mb, ".0f"),
                 ]
@@ -521,7 +549,7 @@ def render_markdown(result: BenchResult) -> str:
 )
 @click.option(
     "--memory-sizes",
-    default="128MB,512MB",
+    default="128MB,1GB",
     show_default=True,
     help="Comma-separated corpus sizes for the memory check, or 'none'.",
 )

@@ -30,7 +30,6 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import layout, schemas, storage
@@ -933,11 +932,13 @@ class _Dedup:
         # ParquetFile.read, not pq.read_table: the dataset layer costs ~2.5 ms a file (6x the read)
         columns = pq.ParquetFile(path).read(columns=[id_col, "qmgr"], use_threads=False)
         digests = state_mod.digests_of(columns.column(id_col).to_pylist())
-        qmgrs = columns.column("qmgr").fill_null("")
+        by_qmgr: dict[str, list[int]] = {}
+        for at, qmgr in enumerate(columns.column("qmgr").to_pylist()):
+            by_qmgr.setdefault(qmgr or "", []).append(at)
         keep = np.zeros(len(digests), dtype=bool)
         # a row is kept when its id is new to its queue manager and first of its kind in this file
-        for qmgr in sorted(pc.unique(qmgrs).to_pylist()):
-            rows = np.flatnonzero(pc.equal(qmgrs, qmgr).to_numpy(zero_copy_only=False))
+        for qmgr, positions in by_qmgr.items():
+            rows = np.asarray(positions, dtype=np.intp)
             _, first = np.unique(digests[rows], return_index=True)
             rows = rows[np.sort(first)]
             seen = self.ids(table, qmgr)

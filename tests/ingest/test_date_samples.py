@@ -100,3 +100,13 @@ def test_same_samples_on_arbitrary_line_mixes(lines: list[bytes], chunk: int, li
         assert textlog.date_samples(io.BytesIO(data), limit) == _by_blocks(data, limit)
     finally:
         textlog.CHUNK_SIZE = old
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=st.lists(_pieces, max_size=40))
+def test_header_lines_are_the_anchored_matches(lines: list[bytes]) -> None:
+    """``sniff``'s header scan from leading newlines ends where the ``^`` pattern's matches end."""
+    data = b"".join(lines)
+    assert [m.end() for m in textlog._header_lines(data)] == [
+        m.end() for m in textlog._HEADER_B.finditer(data)
+    ]

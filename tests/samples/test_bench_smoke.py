@@ -52,6 +52,7 @@ def test_bench_on_a_2mb_corpus(tmp_path: Path) -> None:
         assert row.ok or row.note, f"{row.name}: neither a measurement nor a reason"
     assert result.row("mqtriage classify").note == "skipped (--stages)"
     assert [p.size_bytes for p in result.memory] == [MB // 2, MB]
+    assert all(p.run.note == "skipped (--stages)" and p.ingest.ok for p in result.memory)
     text = bench.render_text_table(result)
     doc = bench.render_markdown(result)
     for name in bench.ROW_NAMES:
