@@ -77,6 +77,9 @@ _HANDLED = (
 
 
 _DECODER = json.JSONDecoder(strict=False)  # strict=False: raw control characters inside strings
+# A \uD800-\uDFFF escape: only these can put a surrogate into decoded text (strict UTF-8 and the
+# single-byte fallbacks never do); the row is then checked, since a lone one cannot be stored.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _reject(offset: int, lineno: int, line: bytes, reason: str) -> Reject:
@@ -185,8 +188,24 @@ def parse_json_line(
 
     if extra:
         row["extra"] = json.dumps(extra, ensure_ascii=False, sort_keys=True, default=str)
+    if "\\" in text and _SURROGATE_ESCAPE.search(text):
+        bad = _lone_surrogate_column(row)
+        if bad is not None:
+            return _reject(offset, lineno, line, f"lone surrogate escape in a JSON string ({bad})")
     fill_channel_conname(row, slots or default_slot_table())
     return Parsed(row, entry_key("json", line), notes)
+
+
+def _lone_surrogate_column(row: dict[str, Any]) -> str | None:
+    """The first column whose text holds a lone surrogate (``\\ud800`` in JSON decodes to one, and
+    Arrow cannot store it as UTF-8), or None."""
+    for name, value in row.items():
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return name
+    return None
 
 
 def iter_json_lines(stream: BinaryIO, start_offset: int = 0, start_line: int = 1) -> Iterator[RawBlock]:

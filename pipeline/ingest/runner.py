@@ -66,6 +66,9 @@ class Parsers:
     # The columnar fast path for text logs (pipeline.ingest.fastpath); it reproduces exactly the
     # default split_blocks + parse_block, so it is used only while those two are not swapped.
     parse_columnar: Callable[..., Iterator[Any]] | None = None
+    # The columnar fast path for JSON logs (pipeline.ingest.fastjson); it reproduces exactly the
+    # default parse_json_line over the file's lines, so it is used only while that is not swapped.
+    parse_json_columnar: Callable[..., Iterator[Any]] | None = None
 
     def columnar_reader(self) -> Callable[..., Iterator[Any]] | None:
         from pipeline.ingest import textlog
@@ -74,10 +77,17 @@ class Parsers:
             return None
         return self.parse_columnar
 
+    def json_columnar_reader(self) -> Callable[..., Iterator[Any]] | None:
+        from pipeline.ingest import jsonlog
+
+        if self.parse_json_line is not jsonlog.parse_json_line:
+            return None
+        return self.parse_json_columnar
+
     @classmethod
     def default(cls) -> Parsers:
         try:
-            from pipeline.ingest import dates, decode, exports, fastpath, ids, jsonlog, textlog
+            from pipeline.ingest import dates, decode, exports, fastjson, fastpath, ids, jsonlog, textlog
         except ImportError as exc:  # a parser module is missing from this installation
             raise MQTriageError(f"ingest parsers are not available: {exc}") from exc
         return cls(
@@ -94,6 +104,7 @@ class Parsers:
             date_sample=textlog.date_sample,
             date_samples=textlog.date_samples,
             parse_columnar=fastpath.parse_columnar,
+            parse_json_columnar=fastjson.parse_json_columnar,
         )
 
 
@@ -566,18 +577,13 @@ def _parse_into(task: FileTask, work: _FileParse, outcome: FileOutcome) -> None:
         outcome.start_offset = start
         end, end_line = start, line
         columnar = p.columnar_reader() if task.kind == "text" else None
+        json_columnar = p.json_columnar_reader() if task.kind == "json" else None
         if columnar is not None:
-            for batch in columnar(stream, ctx, start, line, task.include_partial):
-                work.handle_batch(batch)
-                end, end_line = batch.end_offset, batch.end_line
-                tail = (tail + batch.tail)[-state_mod.ANCHOR_BYTES :]
-                if batch.pending is not None:
-                    pending = batch.pending
-                    outcome.pending = {
-                        "offset": pending.offset,
-                        "line": pending.line,
-                        "bytes": len(pending.data),
-                    }
+            batches = columnar(stream, ctx, start, line, task.include_partial)
+            end, end_line, tail = _take_batches(batches, work, outcome, end, end_line, tail)
+        elif json_columnar is not None:
+            batches = json_columnar(stream, ctx, start, line, task.include_partial, max_line=MAX_LINE)
+            end, end_line, tail = _take_batches(batches, work, outcome, end, end_line, tail)
         elif task.kind == "text":
             for block in p.split_blocks(stream, start, line):
                 # A block without its final newline can only be the file's last, cut mid-trailer
@@ -652,6 +658,29 @@ def _parse_into(task: FileTask, work: _FileParse, outcome: FileOutcome) -> None:
         outcome.size_at_end = raw.tell() if direct else os.stat(task.path).st_size
     finally:
         raw.close()
+
+
+def _take_batches(
+    batches: Iterator[Any], work: _FileParse, outcome: FileOutcome, end: int, end_line: int, tail: bytes
+) -> tuple[int, int, bytes]:
+    """Hand a columnar reader's batches to ``work``; returns where reading stands (end, line, tail).
+
+    A JSON batch carries each reject's full line length (``reject_lengths``), which can exceed its
+    kept raw text; text batches' rejects are whole blocks.
+    """
+    for batch in batches:
+        lengths = getattr(batch, "reject_lengths", None)
+        if lengths is not None:
+            for r, length in zip(batch.rejects, lengths, strict=True):
+                work.reject(r.offset, r.line, r.reason, r.raw, r.source_format or work.task.kind, length)
+            batch.rejects = []
+        work.handle_batch(batch)
+        end, end_line = batch.end_offset, batch.end_line
+        tail = (tail + batch.tail)[-state_mod.ANCHOR_BYTES :]
+        if batch.pending is not None:
+            pending = batch.pending
+            outcome.pending = {"offset": pending.offset, "line": pending.line, "bytes": len(pending.data)}
+    return end, end_line, tail
 
 
 def _count_all(task: FileTask) -> int:
