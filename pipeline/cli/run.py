@@ -28,6 +28,7 @@ from pipeline.cli.options import (
 from pipeline.cli.report import build_filter, filter_options, write_text
 from pipeline.cli.timeline import describe, gap_option
 from pipeline.errors import MQTriageError
+from pipeline.timeline.memory import release_unused
 
 MAX_WARNINGS = 10
 
@@ -124,11 +125,15 @@ def _later_stages(out: str, options: RunOptions, done: Callable[..., None], star
          f"{getattr(classified, 'rows', 0)} rows classified "
          f"({getattr(classified, 'status_rows', 0)} from exports); {unknown:.0%} left unknown",
          list(getattr(classified, "notes", [])))
+    del classified
+    release_unused(collect=True)   # classify's freed pages would stay under the next stage
 
     starting("timeline")
     started = time.perf_counter()
     timeline = build_timeline(out, gap=options.gap, wait=options.wait)
     done("timeline", started, describe(timeline.stats))
+    del timeline
+    release_unused(collect=True)
 
     if options.preflight:
         starting("preflight")

@@ -19,7 +19,13 @@ import regex
 from pipeline import schemas
 from pipeline.errors import InputError
 from pipeline.timeline import store
-from pipeline.timeline.attach import attach_by_partner, build_address_book
+from pipeline.timeline.attach import (
+    AddressBook,
+    address_book_from_facts,
+    address_tokens,
+    attach_by_partner,
+    build_address_book,
+)
 from pipeline.timeline.builder import (
     Episode,
     Row,
@@ -36,12 +42,14 @@ from pipeline.timeline.builder import (
 )
 from pipeline.timeline.pairing import decide_sides, pair_episodes, partner_qmgr_without_episode
 from pipeline.timeline.rows import Role
+from pipeline.timeline.scan import Scan, frame_slices, scan_slices
 from pipeline.timeline.vocab import Vocabulary, load_vocabulary
 
 # Above MQ's default long retry interval (LONGTMR 1200 s), so a channel in long retry stays one episode.
 DEFAULT_GAP = timedelta(minutes=30)
 
-__all__ = ["DEFAULT_GAP", "TimelineResult", "build_timeline", "episodes_from_classified", "parse_duration"]
+__all__ = ["DEFAULT_GAP", "TimelineResult", "build_timeline", "episodes_from_classified", "episodes_from_scan",
+           "frame_slices", "parse_duration", "scan_slices"]
 
 _DURATION = regex.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
@@ -103,15 +111,22 @@ def _summary(episode: Episode, vocab: Vocabulary) -> str:
     )
 
 
-def _unplaced(rows: list[Row]) -> list[dict[str, Any]]:
-    """Channel-less failure and probe entries that no episode took, grouped for the report."""
+def _unplaced(rows: list[Row], probe_groups: dict[tuple[str, str, str, str], list[int]] | None = None
+              ) -> list[dict[str, Any]]:
+    """Channel-less failure and probe entries that no episode took, grouped for the report.
+
+    ``probe_groups`` (from the scan: key -> [count, first, last, order of the first row]) stands
+    for the listener-probe rows, which are then not among ``rows``.  Groups are ordered by count,
+    ties by where their first row stands in the table."""
     groups: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    first_order: dict[tuple[str, str, str, str], int] = {}
     for row in rows:
         if row.channel or row.status_row:
             continue
-        if row.role is not Role.FAILURE and row.cause != "listener_probe":
+        if row.role is not Role.FAILURE and (row.cause != "listener_probe" or probe_groups is not None):
             continue
         key = (row.qmgr or "", row.cause, row.msg_id or "", row.remote_address or "")
+        first_order.setdefault(key, row.order)
         group = groups.setdefault(
             key,
             {"qmgr": key[0], "cause": key[1], "msg_id": key[2], "remote_address": key[3],
@@ -120,7 +135,18 @@ def _unplaced(rows: list[Row]) -> list[dict[str, Any]]:
         group["count"] += 1
         group["first"] = min(group["first"], row.ts)
         group["last"] = max(group["last"], row.ts)
-    found = sorted(groups.values(), key=lambda g: (-g["count"], g["qmgr"], g["cause"]))
+    for key, (count, first, last, order) in (probe_groups or {}).items():
+        group = groups.setdefault(
+            key,
+            {"qmgr": key[0], "cause": key[1], "msg_id": key[2], "remote_address": key[3],
+             "count": 0, "first": first, "last": last},
+        )
+        group["count"] += count
+        group["first"] = min(group["first"], first)
+        group["last"] = max(group["last"], last)
+        first_order[key] = min(first_order.get(key, order), order)
+    in_table_order = sorted(groups, key=first_order.__getitem__)
+    found = sorted((groups[key] for key in in_table_order), key=lambda g: (-g["count"], g["qmgr"], g["cause"]))
     for group in found:
         group["first"], group["last"] = _iso(group["first"]), _iso(group["last"])
     return found
@@ -129,26 +155,54 @@ def _unplaced(rows: list[Row]) -> list[dict[str, Any]]:
 def episodes_from_classified(
     classified: pd.DataFrame, gap: timedelta = DEFAULT_GAP, vocab: Vocabulary | None = None
 ) -> TimelineResult:
-    """Build the episodes table from a classified DataFrame (columns of schemas.CLASSIFIED)."""
-    vocab = vocab or load_vocabulary()
-    gap_ms = int(gap.total_seconds() * 1000)
+    """Build the episodes table from a classified DataFrame (columns of schemas.CLASSIFIED).
+
+    Every row becomes a ``Row``; ``build_timeline`` reaches the same result from a scan that keeps
+    only the rows episodes can use (``episodes_from_scan``)."""
     rows, skipped = prepare_rows(classified)
     by_process = attach_by_process(rows)
     book = build_address_book(rows)
     by_partner = attach_by_partner(rows, book)
+    channel_ends: dict[str, set[str]] = {}
+    for row in rows:
+        if row.channel and row.qmgr and row.attached_via is None:
+            channel_ends.setdefault(row.channel, set()).add(row.qmgr)
+    counts = {"rows": len(rows), "skipped": skipped, "attached_by_process": by_process,
+              "attached_by_partner": by_partner}
+    return _episodes(rows, book, channel_ends, counts, _unplaced(rows), gap, vocab)
+
+
+def episodes_from_scan(found: Scan, gap: timedelta = DEFAULT_GAP, vocab: Vocabulary | None = None) -> TimelineResult:
+    """The episodes from a ``scan`` of the classified table: kept rows plus the facts of the others."""
+    rows, facts = found.rows, found.facts
+    by_process = attach_by_process(rows)
+    channel_ends = facts.channel_ends()
+    book = address_book_from_facts(facts.qmgrs, facts.hosts, channel_ends, facts.addresses)
+    connames: dict[tuple[str, str], set[str]] = {}
+    for qmgr, channel, _remote, conname in facts.addresses:
+        if conname:
+            connames.setdefault((qmgr, channel), set()).update(address_tokens(conname))
+    by_partner = attach_by_partner(rows, book, connames, facts.probe_addresses)
+    counts = {"rows": found.placed, "skipped": found.skipped, "attached_by_process": by_process,
+              "attached_by_partner": by_partner}
+    return _episodes(rows, book, channel_ends, counts, _unplaced(rows, facts.probe_groups), gap, vocab)
+
+
+def _episodes(rows: list[Row], book: AddressBook, channel_ends: dict[str, set[str]], counts: dict[str, Any],
+              unplaced: list[dict[str, Any]], gap: timedelta, vocab: Vocabulary | None) -> TimelineResult:
+    vocab = vocab or load_vocabulary()
+    gap_ms = int(gap.total_seconds() * 1000)
     episodes = segment(rows, gap_ms)
     failovers = [e for e in episodes if is_failover(e)]
     episodes = [e for e in episodes if not is_failover(e)]
-    by_id = {row.event_id: row for row in rows}
+    # only summaries' context links are looked up: index just the rows they name (last one wins, as before)
+    linked = {row.context_event_id for row in rows if row.context_event_id}
+    by_id = {row.event_id: row for row in rows if row.event_id in linked}
     for episode in episodes:
         episode.decisive = own_decisive(episode, by_id)
         episode.episode_id = episode_id(episode)
     pair_episodes(episodes, book)
     decide_sides(episodes)
-    channel_ends: dict[str, set[str]] = {}
-    for row in rows:
-        if row.channel and row.qmgr and row.attached_via is None:
-            channel_ends.setdefault(row.channel, set()).add(row.qmgr)
     records = []
     for episode in sorted(episodes, key=lambda e: (e.start, e.qmgr, e.channel)):
         final, own = episode.final, episode.decisive
@@ -182,14 +236,14 @@ def episodes_from_classified(
         })
     frame = _frame(records)
     stats = {
-        "rows": len(rows),
-        "skipped": skipped,
+        "rows": counts["rows"],
+        "skipped": counts["skipped"],
         "episodes": len(frame),
-        "attached_by_process": by_process,
-        "attached_by_partner": by_partner,
+        "attached_by_process": counts["attached_by_process"],
+        "attached_by_partner": counts["attached_by_partner"],
         "failovers_dropped": len(failovers),
         "gap_seconds": int(gap.total_seconds()),
-        "unplaced": _unplaced(rows),
+        "unplaced": unplaced,
     }
     return TimelineResult(episodes=frame, stats=stats)
 
@@ -217,7 +271,6 @@ def build_timeline(out: str | Path, gap: timedelta = DEFAULT_GAP, wait: bool = F
     if not Path(out).is_dir():
         raise InputError(f"{out}: output folder not found")
     with OutputLock(out, wait=wait):
-        classified = store.read_classified(out)
-        result = episodes_from_classified(classified, gap=gap)
+        result = episodes_from_scan(scan_slices(store.classified_slices(out)), gap=gap)
         result.path = store.write_episodes(out, result.episodes, result.stats)
     return result

@@ -88,6 +88,29 @@ def build_address_book(rows: Sequence[Row]) -> AddressBook:
     return book
 
 
+def address_book_from_facts(
+    qmgrs: Iterable[str],
+    hosts: Iterable[tuple[str, str]],
+    ends: dict[str, set[str]],
+    addresses: Iterable[tuple[str, str, str | None, str | None]],
+) -> AddressBook:
+    """``build_address_book`` from distinct values instead of rows (the scan keeps only those).
+
+    ``hosts`` holds (qmgr, host), ``ends`` channel -> queue managers naming it, ``addresses``
+    (qmgr, channel, remote address, connection name) of rows naming a channel; every value taken
+    from rows before any channel was attached, as ``build_address_book`` reads them."""
+    book = AddressBook()
+    for qmgr in qmgrs:
+        book.add(qmgr, {qmgr.lower()})
+    for qmgr, host in hosts:
+        book.add(qmgr, address_tokens(host))
+    for qmgr, channel, remote, conname in addresses:
+        others = ends.get(channel, set()) - {qmgr}
+        if len(others) == 1:
+            book.add(next(iter(others)), address_tokens(remote) | address_tokens(conname))
+    return book
+
+
 def conname_tokens(rows: Iterable[Row]) -> dict[tuple[str, str], set[str]]:
     found: dict[tuple[str, str], set[str]] = {}
     for row in rows:
@@ -96,17 +119,27 @@ def conname_tokens(rows: Iterable[Row]) -> dict[tuple[str, str], set[str]]:
     return found
 
 
-def attach_by_partner(rows: Sequence[Row], book: AddressBook) -> int:
-    """Name the channel of channel-less failure entries from the partner's failures at that time."""
+def attach_by_partner(rows: Sequence[Row], book: AddressBook,
+                      connames: dict[tuple[str, str], set[str]] | None = None,
+                      probe_addresses: Iterable[str | None] = ()) -> int:
+    """Name the channel of channel-less failure entries from the partner's failures at that time.
+
+    ``connames`` and ``probe_addresses`` add what rows that are not in ``rows`` say: connection
+    name tokens per (qmgr, channel) and the remote addresses of listener probes."""
     failures: dict[tuple[str, str], list[int]] = {}
     for row in rows:
         if row.channel and row.qmgr and row.role is Role.FAILURE and not row.status_row:
             failures.setdefault((row.qmgr, row.channel), []).append(row.ts)
     for stamps in failures.values():
         stamps.sort()
-    connames = conname_tokens(rows)
+    found = conname_tokens(rows)
+    for key, tokens in (connames or {}).items():
+        found.setdefault(key, set()).update(tokens)
+    connames = found
     # addresses that probe listeners (health checks, scanners) never stand for a partner
     probes: set[str] = set()
+    for address in probe_addresses:
+        probes |= address_tokens(address)
     for row in rows:
         if row.cause in NOT_A_CHANNEL_FAILURE:
             probes |= address_tokens(row.remote_address)

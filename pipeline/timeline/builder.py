@@ -149,6 +149,11 @@ def _values(frame: pd.DataFrame, name: str) -> list[Any]:
     if name not in frame.columns:
         return [None] * len(frame)
     column = frame[name]
+    if name in _TEXT and isinstance(column.dtype, pd.CategoricalDtype):
+        # a dictionary-encoded column: clean each distinct value once and share it between rows
+        # (one Python string per value, not per row: the rows the timeline keeps hold many)
+        distinct = _values(pd.DataFrame({name: pd.Series(column.cat.categories, dtype=object)}), name)
+        return [distinct[code] if code >= 0 else None for code in column.cat.codes.tolist()]
     if name in _TEXT:
         column = column.astype("string").str.strip()
         column = column.mask(column == "")
@@ -195,36 +200,44 @@ def prepare_rows(classified: pd.DataFrame) -> tuple[list[Row], dict[str, int]]:
                 skipped["copies"] += 1
                 continue
             copies.setdefault(key, path)
-        phase = cols["phase"][order] or "other"
-        cause = cols["cause"][order] or "unknown"
-        status = cols["status"][order]
-        confidence = cols["confidence"][order]
-        rows.append(
-            Row(
-                order=order,
-                event_id=cols["event_id"][order] or f"row{order}",
-                status_row=status_row,
-                qmgr=qmgr,
-                host=cols["host"][order],
-                channel=names[raw_name] if (raw_name := cols["channel"][order]) in names
-                else names.setdefault(raw_name, clean_name(raw_name)),
-                conname=cols["conname"][order],
-                ts=ms,
-                msg_id=msg,
-                phase=phase,
-                cause=cause,
-                method=cols["method"][order],
-                confidence=float(confidence) if confidence is not None else 0.0,
-                pid=pid,
-                tid=tid,
-                context_event_id=cols["context_event_id"][order],
-                remote_address=cols["remote_address"][order],
-                status=status,
-                role=role_of(phase, cause, status, status_row),
-                rank=rank_of(msg, phase, cause),
-            )
-        )
+        rows.append(make_row(
+            order, cols, order, ms, status_row,
+            names[raw_name] if (raw_name := cols["channel"][order]) in names
+            else names.setdefault(raw_name, clean_name(raw_name)),
+            msg,
+        ))
     return rows, skipped
+
+
+def make_row(order: int, cols: dict[str, list[Any]], i: int, ms: int, status_row: bool, channel: str | None,
+             msg: str | None) -> Row:
+    """The ``Row`` of position ``i`` of ``cols`` (columns as ``_values`` returns them), table position ``order``."""
+    phase = cols["phase"][i] or "other"
+    cause = cols["cause"][i] or "unknown"
+    status = cols["status"][i]
+    confidence = cols["confidence"][i]
+    return Row(
+        order=order,
+        event_id=cols["event_id"][i] or f"row{order}",
+        status_row=status_row,
+        qmgr=cols["qmgr"][i],
+        host=cols["host"][i],
+        channel=channel,
+        conname=cols["conname"][i],
+        ts=ms,
+        msg_id=msg,
+        phase=phase,
+        cause=cause,
+        method=cols["method"][i],
+        confidence=float(confidence) if confidence is not None else 0.0,
+        pid=cols["pid"][i],
+        tid=cols["tid"][i],
+        context_event_id=cols["context_event_id"][i],
+        remote_address=cols["remote_address"][i],
+        status=status,
+        role=role_of(phase, cause, status, status_row),
+        rank=rank_of(msg, phase, cause),
+    )
 
 
 def attach_by_process(rows: Sequence[Row]) -> int:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from pipeline import layout, schemas, storage
 from pipeline.errors import InputError, OutputError
 from pipeline.timeline.builder import _NEEDED
+from pipeline.timeline.memory import release_unused
+from pipeline.timeline.scan import BATCH_ROWS, DAY_MS, Slice
 
 EPISODES_FILE = "episodes.parquet"
 STATS_FILE = "_timeline.json"   # counts and channel-less entries; not Parquet, so not part of the table
@@ -77,6 +81,68 @@ def read_classified(out: str | Path, columns: Sequence[str] | None = TIMELINE_CO
         if name not in frame.columns:
             frame[name] = None
     return frame[wanted]
+
+
+def classified_slices(out: str | Path) -> list[Slice]:
+    """OUT/classified as slices for ``scan``: one per Parquet row group, in file order.
+
+    Nothing but the schemas and the timestamp column (for the range of days each file holds) is
+    read here; a slice reads its row group when the scan loads it, only the columns asked for."""
+    folder = layout.dataset_dir(out, layout.CLASSIFIED)
+    files = storage.list_files(folder) if folder.is_dir() else []
+    if not files:
+        raise InputError(f"{folder}: no classified table; run `mqtriage classify` first")
+    slices: list[Slice] = []
+    names: set[str] = set()
+    for path in files:
+        try:
+            with pq.ParquetFile(path) as pf:
+                names.update(pf.schema_arrow.names)
+                days = _day_range(pf)
+                groups = [pf.metadata.row_group(i).num_rows for i in range(pf.metadata.num_row_groups)]
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"{path}: cannot read the classified table ({exc})") from exc
+        for index, rows in enumerate(groups):
+            slices.append(Slice(load=functools.partial(_load_group, path, index), rows=rows, days=days))
+    missing = [c for c in ("event_id", "qmgr", "channel", "timestamp", "phase", "cause") if c not in names]
+    if missing:
+        raise InputError(f"{folder}: classified table lacks column(s) {', '.join(missing)}")
+    return slices
+
+
+def _day_range(pf: pq.ParquetFile) -> tuple[int, int] | None:
+    """UTC days (epoch ms // DAY_MS) the file's timestamps fall in, widened by one day each way;
+    None when the column is not a timestamp (the scan then keeps every day's copy keys)."""
+    if "timestamp" not in pf.schema_arrow.names:
+        return None
+    column = pf.read(columns=["timestamp"], use_threads=False).column("timestamp")
+    if not pa.types.is_timestamp(column.type):
+        return None
+    per_ms = {"s": (1000, 1), "ms": (1, 1), "us": (1, 1000), "ns": (1, 1_000_000)}[column.type.unit]
+    bounds = pc.min_max(pc.cast(column, pa.int64()))
+    low, high = bounds["min"].as_py(), bounds["max"].as_py()
+    if low is None or high is None:
+        return (1, 0)   # no timestamp at all: every row is skipped before the copy check
+    low, high = low * per_ms[0] // per_ms[1], high * per_ms[0] // per_ms[1]
+    return (low // DAY_MS - 1, high // DAY_MS + 1)
+
+
+def _load_group(path: Path, index: int, columns: Sequence[str]) -> Iterator[pd.DataFrame]:
+    # The previous row group's buffers are free by now; without this the Arrow pool (mimalloc)
+    # and malloc keep their pages, and the process grows by about a row group's size per file.
+    release_unused()
+    try:
+        with pq.ParquetFile(path, read_dictionary=[c for c in _DICTIONARY if c in columns]) as pf:
+            present = [c for c in columns if c in pf.schema_arrow.names]
+            table = pf.read_row_group(index, columns=present, use_threads=False)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"{path}: cannot read the classified table ({exc})") from exc
+    for start in range(0, table.num_rows, BATCH_ROWS):
+        frame = table.slice(start, BATCH_ROWS).to_pandas(types_mapper=None)
+        for name in columns:
+            if name not in frame.columns:
+                frame[name] = None
+        yield frame[list(columns)]
 
 
 # Few distinct values per file: decoding them as dictionaries keeps the Arrow side small.
