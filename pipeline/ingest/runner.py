@@ -635,7 +635,11 @@ def _parse_into(task: FileTask, work: _FileParse, outcome: FileOutcome) -> None:
                             items = []
                         work.handle(item, off, no, body, length)
                 end, end_line = off + length, no + 1
-                tail = (tail + data[-state_mod.ANCHOR_BYTES :])[-state_mod.ANCHOR_BYTES :]
+                # an overlong line's ``data`` is its head: start the tail afresh (a short tail is
+                # completed from the file below), or the resume anchor would never match again
+                tail = (
+                    b"" if overlong else (tail + data[-state_mod.ANCHOR_BYTES :])[-state_mod.ANCHOR_BYTES :]
+                )
             work.handle_items(items)
         else:
             # Exports are snapshots: read whole; rows already ingested from this file are skipped.

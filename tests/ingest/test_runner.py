@@ -245,6 +245,29 @@ def test_line_over_the_limit_is_rejected_with_its_length(
     assert reject["source_offset"] == len(json_entry(1))
 
 
+@pytest.mark.parametrize("line_path", [True, False], ids=["line path", "JSON fast path"])
+def test_an_overlong_line_does_not_spoil_the_resume_anchor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line_path: bool
+) -> None:
+    """The next run resumes after the overlong line's file, reading only what was appended."""
+    from pipeline.ingest import runner
+
+    monkeypatch.setattr(runner, "MAX_LINE", 1000)
+    parsers = replace(Parsers.default(), parse_json_columnar=None) if line_path else Parsers.default()
+    log = tmp_path / "in" / "AMQERR01.json"
+    log.parent.mkdir()
+    long_line = '{"ibm_messageId":"AMQ9999E","message":"' + "y" * 5000 + '"}\n'
+    log.write_text(json_entry(1) + long_line, encoding="utf-8")
+    first = run(tmp_path / "in", tmp_path / "out", parsers=parsers)
+    assert (first.files[0]["written"], first.files[0]["rejected"]) == (1, 1)
+    with open(log, "a", encoding="utf-8") as handle:
+        handle.write(json_entry(2))
+    second = run(tmp_path / "in", tmp_path / "out", parsers=parsers)
+    record = second.files[0]
+    assert "restarted" not in record and record["resumed_from"] == len(json_entry(1)) + len(long_line)
+    assert (record["written"], record["rejected"]) == (1, 0)
+
+
 def _misfit_parsers() -> Parsers:
     real = Parsers.default()
 
