@@ -8,6 +8,7 @@ dedups and writes Parquet.  Row dicts carry the columns of ``pipeline.schemas.EV
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -22,6 +23,13 @@ class FileContext:
     tz: str = "UTC"  # IANA zone for header-only timestamps
     date_order: Literal["mdy", "dmy", "auto"] = "auto"  # resolved per file by the runner when possible
     fallback_encoding: str = "cp1252"  # per-entry fallback when UTF-8 fails
+    # The runner's deferred decision of the file's order (called on first use, it caches), or None
+    order_resolver: Callable[[], str] | None = field(default=None, compare=False, repr=False)
+
+    def resolved_date_order(self) -> str:
+        """The order for reading a header date without ``Time()``: only such entries need one, so the
+        runner may decide it on first use (a pass over the file's first headers) instead of up front."""
+        return self.order_resolver() if self.order_resolver is not None else self.date_order
 
 
 @dataclass(frozen=True)

@@ -450,7 +450,7 @@ def resolve_timestamp(
             notes.append(f"Time() ignored: {exc}")
     if date_text is None or time_text is None:
         return "no timestamp: header has no date/time and no Time()"
-    local, err = header_local(date_text, time_text, ctx.date_order, notes)
+    local, err = header_local(date_text, time_text, ctx.resolved_date_order(), notes)
     if local is None:
         return f"unreadable header date/time: {err}"
     row["timestamp"], issue = dates.to_utc_checked(local, ctx.tz)

@@ -16,7 +16,7 @@ import pytest
 
 from pipeline import schemas
 from pipeline.errors import InputError
-from pipeline.ingest import walk
+from pipeline.ingest import runner, walk
 from pipeline.ingest.records import Parsed
 from pipeline.ingest.runner import IngestOptions, Parsers, ingest
 
@@ -137,10 +137,19 @@ def test_date_order_from_header_evidence(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
     base = datetime(2026, 11, 25, 8, 0, 0, tzinfo=UTC)
+    # every entry has Time(): no entry is read by its header date, so the order is never decided
     write_log(tmp_path / "in" / "AMQERR01.LOG", range(5), base=base, date_fmt="%d/%m/%Y")
     result = run(tmp_path / "in", tmp_path / "out", date_order="mdy")
     record = result.files[0]
+    assert record["date_order"] is None and record["date_order_source"] == runner.ORDER_NOT_NEEDED
+    # 9.0 entries (header time only): decided from the day over 12, against --date-order mdy
+    (tmp_path / "old").mkdir()
+    text = "".join(old_entry(i) for i in range(3)).replace(".11.2026", "/11/2026")
+    (tmp_path / "old" / "AMQERR01.LOG").write_text(text, encoding="utf-8")
+    result = run(tmp_path / "old", tmp_path / "out-old", date_order="mdy")
+    record = result.files[0]
     assert record["date_order"] == "dmy" and record["date_order_source"].startswith("headers")
+    assert {r["timestamp"].month for r in rows(tmp_path / "out-old")} == {11}
 
 
 def test_date_order_option_when_no_evidence(tmp_path: Path) -> None:
@@ -230,7 +239,6 @@ def test_bad_input_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
 def test_line_over_the_limit_is_rejected_with_its_length(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipeline.ingest import runner
 
     monkeypatch.setattr(runner, "MAX_LINE", 1000)
     (tmp_path / "in").mkdir()
@@ -250,7 +258,6 @@ def test_an_overlong_line_does_not_spoil_the_resume_anchor(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line_path: bool
 ) -> None:
     """The next run resumes after the overlong line's file, reading only what was appended."""
-    from pipeline.ingest import runner
 
     monkeypatch.setattr(runner, "MAX_LINE", 1000)
     parsers = replace(Parsers.default(), parse_json_columnar=None) if line_path else Parsers.default()
