@@ -110,6 +110,7 @@ _SLOW_BYTE = re.compile(rb"[\x80-\xff\r]")  # regions holding these go to the re
 _TRAILER_CUT = re.compile(rb"\n-----(?: [^\s:]{1,200} : [0-9]{1,9} )?-*[ \t]*\n")
 
 _KEY_PREFIX = b"text\x1f"
+_CLEANED_MAX = 4096  # distinct texts kept per file parser (cleared when full: memory stays bounded)
 _COMMENT_INDEX = {"comment_insert_1": 0, "comment_insert_2": 1, "comment_insert_3": 2}
 _from_iso = datetime.fromisoformat
 
@@ -170,6 +171,7 @@ class _Parser:
         self.slots = slots
         self.local_cache: dict[tuple[str, str, str | None], Any] = {}
         self.slot_plans: dict[str, tuple[int | None, int | None, bool]] = {}
+        self.cleaned: dict[str, str] = {}  # explanation/action text -> whitespace collapsed
         self.batch = ColumnBatch()
 
     # -- reference path -----------------------------------------------------------------
@@ -372,7 +374,19 @@ class _Parser:
             a2 = int(a2)
         msg_id = "AMQ" + number
         message = " ".join(summary.split()) or None  # textlog._clean, inlined (3 calls per entry)
-        explanation = " ".join(expl.split()) or None
+        # explanations and actions repeat (same message, same channel): clean each text once
+        cleaned = self.cleaned
+        explanation = cleaned.get(expl)
+        if explanation is None:
+            if len(cleaned) >= _CLEANED_MAX:
+                cleaned.clear()
+            explanation = cleaned[expl] = " ".join(expl.split())
+        action_text = cleaned.get(action)
+        if action_text is None:
+            if len(cleaned) >= _CLEANED_MAX:
+                cleaned.clear()
+            action_text = cleaned[action] = " ".join(action.split())
+        explanation = explanation or None
         channel, conname, remote = self.names(msg_id, message, explanation, remote, c1, c2, c3)
         b = self.batch
         b.rows.append(
@@ -396,7 +410,7 @@ class _Parser:
                 letter,
                 message,
                 explanation,
-                " ".join(action.split()) or None,
+                action_text or None,
                 a1,
                 a2,
                 c1,
