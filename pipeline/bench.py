@@ -389,6 +389,63 @@ def table_rows(result: BenchResult) -> list[list[str]]:
 
 HEAD = ["measurement", "median wall s", "MB/s", "entries/s", "peak RSS MB", "x grep", "note"]
 
+# The targets of the performance issue, checked against each bench run.
+TARGET_INGEST_MBS = 80.0
+TARGET_RUN_MBS = 40.0
+TARGET_JOBS2_SPEEDUP = 1.7
+TARGET_RSS_MB = 400.0
+FLAT_GROWTH = 1.25  # "not growing": peak at the largest memory size at most this times the smallest's
+
+
+def _verdict(met: bool | None) -> str:
+    return "not measured" if met is None else ("met" if met else "NOT met")
+
+
+def target_rows(result: BenchResult) -> list[list[str]]:
+    """[target, measured, verdict] for each target of the performance issue."""
+    corpus_mb = result.corpus.total_bytes / MB
+    grep = result.row(GREP).wall
+
+    def speed(name: str) -> tuple[float | None, str]:
+        wall = result.row(name).wall
+        if wall is None:
+            return None, "not measured"
+        ratio = f", {wall / grep:.0f}x the grep time" if grep else ""
+        return corpus_mb / wall, f"{corpus_mb / wall:.1f} MB/s{ratio}"
+
+    ingest, ingest_text = speed("mqtriage ingest --jobs 1")
+    run, run_text = speed("mqtriage run (all stages)")
+    one, two = result.row("mqtriage ingest --jobs 1").wall, result.row("mqtriage ingest --jobs 2").wall
+    speedup = one / two if one and two else None
+    rows = [
+        [f"ingest --jobs 1 >= {TARGET_INGEST_MBS:.0f} MB/s", ingest_text,
+         _verdict(None if ingest is None else ingest >= TARGET_INGEST_MBS)],
+        [f"run >= {TARGET_RUN_MBS:.0f} MB/s", run_text, _verdict(None if run is None else run >= TARGET_RUN_MBS)],
+        [f"ingest --jobs 2 >= {TARGET_JOBS2_SPEEDUP}x --jobs 1", _fmt(speedup, ".2f") + "x",
+         _verdict(None if speedup is None else speedup >= TARGET_JOBS2_SPEEDUP)],
+    ]  # fmt: skip
+    points = [p for p in result.memory if p.ingest.ok or p.run.ok]
+    if points:
+        peaks = [max(v for v in (p.ingest.rss_mb, p.run.rss_mb) if v is not None) for p in points]
+        small, large = points[0], points[-1]
+        rows.append(
+            [
+                f"peak RSS < {TARGET_RSS_MB:.0f} MB at {large.corpus_bytes / MB:.0f} MB (ingest and run)",
+                f"{peaks[-1]:.0f} MB",
+                _verdict(peaks[-1] < TARGET_RSS_MB),
+            ]
+        )
+        rows.append(
+            [
+                f"peak RSS not growing ({small.corpus_bytes / MB:.0f} MB -> {large.corpus_bytes / MB:.0f} MB input)",
+                f"{peaks[0]:.0f} -> {peaks[-1]:.0f} MB",
+                _verdict(len(points) > 1 and peaks[-1] <= FLAT_GROWTH * peaks[0])
+                if len(points) > 1
+                else "not measured",
+            ]
+        )
+    return rows
+
 
 def render_text_table(result: BenchResult) -> str:
     rows = [HEAD, *table_rows(result)]
@@ -407,6 +464,9 @@ def render_text_table(result: BenchResult) -> str:
             f" ({p.ingest.note or 'ok'}), run {_fmt(p.run.rss_mb, '.0f')} MB ({p.run.note or 'ok'}),"
             f" naive parser {_fmt(p.naive.rss_mb, '.0f')} MB"
         )
+    lines.extend(
+        f"target: {target}: {measured} ({verdict})" for target, measured, verdict in target_rows(result)
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -462,6 +522,15 @@ def render_markdown(result: BenchResult) -> str:
         "MB/s and entries/s are corpus bytes and corpus log entries divided by the wall time, for every",
         "row alike (classify and timeline read Parquet, not the corpus: their MB/s is an equivalent).",
         "`x grep` is the wall time relative to `grep -c AMQ` over the same files.",
+        "",
+        "## Targets",
+        "",
+        "The performance issue's targets against this run (MB/s on one core of this machine; \"not",
+        f"growing\" means the larger corpus's peak is at most {FLAT_GROWTH}x the smaller one's).",
+        "",
+        _md(["target", "measured", "verdict"]),
+        _md(["---"] * 3),
+        *(_md(r) for r in target_rows(result)),
         "",
         "## Memory check",
         "",

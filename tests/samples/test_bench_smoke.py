@@ -53,10 +53,15 @@ def test_bench_on_a_2mb_corpus(tmp_path: Path) -> None:
     assert result.row("mqtriage classify").note == "skipped (--stages)"
     assert [p.size_bytes for p in result.memory] == [MB // 2, MB]
     assert all(p.run.note == "skipped (--stages)" and p.ingest.ok for p in result.memory)
+    targets = {row[0].split(" >=")[0].split(" <")[0]: row for row in bench.target_rows(result)}
+    assert targets["run"][2] == "not measured" and targets["ingest --jobs 1"][2] in ("met", "NOT met")
+    assert targets["ingest --jobs 2"][1].endswith("x")
+    assert any(row[0].startswith("peak RSS not growing") for row in targets.values())
     text = bench.render_text_table(result)
     doc = bench.render_markdown(result)
     for name in bench.ROW_NAMES:
         assert name in text and f"| {name} |" in doc
+    assert "## Targets" in doc and "target: run >= 40 MB/s" in text
     assert "nproc" in doc and result.machine["cpu"] in doc
 
 
