@@ -96,12 +96,23 @@ EVENTS_DICTIONARY = [
 ]  # fmt: skip
 
 
+# Free-text event columns get no min/max statistics: no query prunes on them, and computing them
+# over long strings is a tenth of the write time.
+EVENTS_NO_STATISTICS = frozenset({"message", "explanation", "action", "header_time", "extra"})
+
+
 class _Open:
     def __init__(self, path: Path, rel: str, schema: pa.Schema) -> None:
         self.path = path
         self.rel = rel
-        dictionary: bool | list[str] = EVENTS_DICTIONARY if schema.equals(schemas.EVENTS) else True
-        self.writer = pq.ParquetWriter(path, schema, compression="zstd", use_dictionary=dictionary)
+        dictionary: bool | list[str] = True
+        statistics: bool | list[str] = True
+        if schema.equals(schemas.EVENTS):
+            dictionary = EVENTS_DICTIONARY
+            statistics = [name for name in schema.names if name not in EVENTS_NO_STATISTICS]
+        self.writer = pq.ParquetWriter(
+            path, schema, compression="zstd", use_dictionary=dictionary, write_statistics=statistics
+        )
         self.rows = 0
 
 
