@@ -31,15 +31,19 @@ from pipeline.timeline.builder import (
     Row,
     attach_by_process,
     attempt_count,
+    best_row,
     conname_of,
+    defers_to,
     distinct_msg_ids,
     episode_id,
+    id_text,
     is_failover,
     own_decisive,
     phase_for,
     prepare_rows,
     segment,
 )
+from pipeline.timeline.memory import release_unused, system_arrow_pool
 from pipeline.timeline.pairing import decide_sides, pair_episodes, partner_qmgr_without_episode
 from pipeline.timeline.rows import Role
 from pipeline.timeline.scan import Scan, frame_slices, scan_slices
@@ -195,11 +199,13 @@ def _episodes(rows: list[Row], book: AddressBook, channel_ends: dict[str, set[st
     episodes = segment(rows, gap_ms)
     failovers = [e for e in episodes if is_failover(e)]
     episodes = [e for e in episodes if not is_failover(e)]
-    # only summaries' context links are looked up: index just the rows they name (last one wins, as before)
-    linked = {row.context_event_id for row in rows if row.context_event_id}
+    # only the context links of episodes' best rows (summaries) are looked up: index just the rows
+    # they name (the last of one id wins, as before)
+    bests = [best_row(episode) for episode in episodes]
+    linked = {link for best in bests if (link := defers_to(best)) is not None}
     by_id = {row.event_id: row for row in rows if row.event_id in linked}
-    for episode in episodes:
-        episode.decisive = own_decisive(episode, by_id)
+    for episode, best in zip(episodes, bests, strict=True):
+        episode.decisive = own_decisive(episode, by_id, best)
         episode.episode_id = episode_id(episode)
     pair_episodes(episodes, book)
     decide_sides(episodes)
@@ -220,7 +226,7 @@ def _episodes(rows: list[Row], book: AddressBook, channel_ends: dict[str, set[st
             "end": episode.end,
             "phase": phase_for(final, vocab),
             "cause": final.cause,
-            "decisive_event_id": final.event_id,
+            "decisive_event_id": id_text(final.event_id),
             "decisive_msg_id": final.msg_id,
             "event_count": sum(1 for r in episode.rows if not r.status_row),
             "retry_count": attempt_count(episode),
@@ -270,7 +276,9 @@ def build_timeline(out: str | Path, gap: timedelta = DEFAULT_GAP, wait: bool = F
 
     if not Path(out).is_dir():
         raise InputError(f"{out}: output folder not found")
-    with OutputLock(out, wait=wait):
+    with OutputLock(out, wait=wait), system_arrow_pool():
         result = episodes_from_scan(scan_slices(store.classified_slices(out)), gap=gap)
+        # the rows are garbage now, but paired episodes point at each other: collect them before writing
+        release_unused(collect=True)
         result.path = store.write_episodes(out, result.episodes, result.stats)
     return result

@@ -113,9 +113,12 @@ def address_book_from_facts(
 
 def conname_tokens(rows: Iterable[Row]) -> dict[tuple[str, str], set[str]]:
     found: dict[tuple[str, str], set[str]] = {}
+    tokens: dict[str, set[str]] = {}   # few distinct connection names, many rows
     for row in rows:
-        if row.qmgr and row.channel and row.conname:
-            found.setdefault((row.qmgr, row.channel), set()).update(address_tokens(row.conname))
+        if row.qmgr and row.channel and (conname := row.conname):
+            if conname not in tokens:
+                tokens[conname] = address_tokens(conname)
+            found.setdefault((row.qmgr, row.channel), set()).update(tokens[conname])
     return found
 
 

@@ -8,7 +8,7 @@ rows that can matter to an episode:
 * rows whose role is failure, start or stop (segmentation, attachment by process and partner);
 * in a second, narrow pass: rows an AMQ9999 points at (``context_event_id`` of a failure: the
   decisive row may defer to them) and rows that point at a channel-less failure (they name its
-  channel).  The second pass reuses the first pass's verdict per row (placed or not, one byte).
+  channel).  The second pass reuses the first pass's verdict per row (skipped, placed or kept: one byte).
 
 Everything else (informational entries, listener probes) is reduced at scan time to ``Facts``:
 distinct (queue manager, host), (queue manager, channel) and (queue manager, channel, address,
@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.errors import InputError
-from pipeline.timeline.builder import _NEEDED, Row, _values, make_row
+from pipeline.timeline.builder import _NEEDED, Row, Shared, _values, make_row, pack_id
 from pipeline.timeline.rows import (
     NOT_A_CHANNEL_FAILURE,
     Role,
@@ -48,6 +48,11 @@ _LINK_COLUMNS = ("event_id", "channel", "context_event_id")   # what the second 
 _PROBE = "listener_probe"
 
 ProbeKey = tuple[str, str, str, str]
+
+# the first pass's verdict per row, one byte each
+_SKIPPED = 0   # no timestamp, no queue manager, or a copy
+_PLACED = 1    # placed, reduced to Facts
+_KEPT = 2      # placed and kept as a Row
 
 
 @dataclass
@@ -149,8 +154,8 @@ def scan_slices(slices: Iterable[Slice]) -> Scan:
     rows: list[Row] = []
     names: dict[Any, str | None] = {}
     ints: dict[int | None, int | None] = {}
-    floats: dict[float, float] = {}
-    placed = bytearray()   # one byte per row: was it placed (the second pass reads no copy keys)
+    shared: dict[tuple[Any, ...], Shared] = {}
+    placed = bytearray()   # one byte per row: _SKIPPED, _PLACED or _KEPT (the second pass reads no copy keys)
     order = 0
     for index, piece in enumerate(slices):
         for frame in piece.load(COLUMNS):
@@ -158,10 +163,9 @@ def scan_slices(slices: Iterable[Slice]) -> Scan:
             for i in range(len(frame)):
                 ms = millis[i]
                 if not placer.place(bool(missing_ts[i]), ms, cols, i):
-                    placed.append(0)
+                    placed.append(_SKIPPED)
                     order += 1
                     continue
-                placed.append(1)
                 raw_name = cols["channel"][i]
                 channel = names[raw_name] if raw_name in names else names.setdefault(raw_name, clean_name(raw_name))
                 status_row = is_status_row(cols["source_format"][i])
@@ -169,12 +173,12 @@ def scan_slices(slices: Iterable[Slice]) -> Scan:
                 cause = cols["cause"][i] or "unknown"
                 role = role_of(phase, cause, cols["status"][i], status_row)
                 if role is not Role.IGNORE:
-                    row = make_row(order, cols, i, ms, status_row, channel, placer.msg(cols["msg_id"][i]))
-                    # one object per distinct process id, thread id and confidence, not one per row
+                    row = make_row(order, cols, i, ms, status_row, channel, placer.msg(cols["msg_id"][i]), shared)
+                    # one object per distinct process id and thread id, not one per row
                     row.pid = ints.setdefault(row.pid, row.pid)
                     row.tid = ints.setdefault(row.tid, row.tid)
-                    row.confidence = floats.setdefault(row.confidence, row.confidence)
                     rows.append(row)
+                placed.append(_PLACED if role is Role.IGNORE else _KEPT)
                 _learn(facts, cols, i, ms, order, channel, status_row, cause, placer)
                 order += 1
         placer.forget(_needed_later(slices, index))
@@ -215,14 +219,13 @@ def _linked_rows(slices: Sequence[Slice], kept: list[Row], placed: bytearray,
     """Rows not kept that a kept failure needs: the row its ``context_event_id`` names, and rows
     naming a channel whose ``context_event_id`` is a channel-less failure entry.
 
-    Only placed rows count (``placed``: the first pass's verdict per row, in table order)."""
+    Only placed rows that are not kept already count (``placed``: the first pass's verdict per row,
+    in table order).  Ids are compared packed (``pack_id``), as the kept rows hold them."""
     referenced = {row.context_event_id for row in kept if row.role is Role.FAILURE and row.context_event_id}
     orphans = {row.event_id for row in kept
                if row.role is Role.FAILURE and not row.channel and not row.status_row}
     if not referenced and not orphans:
         return []
-    kept_orders = iter([row.order for row in kept] + [-1])   # ascending: kept rows are in table order
-    next_kept = next(kept_orders)
     msg_ids: dict[Any, str | None] = {}
     found: list[Row] = []
     order = 0
@@ -234,15 +237,12 @@ def _linked_rows(slices: Sequence[Slice], kept: list[Row], placed: bytearray,
             for i in range(len(frame)):
                 here = order
                 order += 1
-                if here == next_kept:
-                    next_kept = next(kept_orders)
+                if here >= len(placed) or placed[here] != _PLACED:
                     continue
-                if here >= len(placed) or not placed[here]:
-                    continue
-                event_id = cols["event_id"][i] or f"row{here}"
+                event_id = pack_id(cols["event_id"][i] or f"row{here}")
                 raw_name = cols["channel"][i]
                 channel = names[raw_name] if raw_name in names else names.setdefault(raw_name, clean_name(raw_name))
-                if event_id in referenced or (channel and cols["context_event_id"][i] in orphans):
+                if event_id in referenced or (channel and pack_id(cols["context_event_id"][i]) in orphans):
                     wanted.setdefault(batch, []).append((i, here, channel))
         if wanted:
             for batch, frame in enumerate(piece.load(COLUMNS)):

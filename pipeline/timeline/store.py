@@ -96,7 +96,7 @@ def classified_slices(out: str | Path) -> list[Slice]:
     names: set[str] = set()
     for path in files:
         try:
-            with pq.ParquetFile(path) as pf:
+            with pq.ParquetFile(path, pre_buffer=False) as pf:
                 names.update(pf.schema_arrow.names)
                 days = _day_range(pf)
                 groups = [pf.metadata.row_group(i).num_rows for i in range(pf.metadata.num_row_groups)]
@@ -132,7 +132,8 @@ def _load_group(path: Path, index: int, columns: Sequence[str]) -> Iterator[pd.D
     # and malloc keep their pages, and the process grows by about a row group's size per file.
     release_unused()
     try:
-        with pq.ParquetFile(path, read_dictionary=[c for c in _DICTIONARY if c in columns]) as pf:
+        with pq.ParquetFile(path, read_dictionary=[c for c in _DICTIONARY if c in columns],
+                            pre_buffer=False) as pf:
             present = [c for c in columns if c in pf.schema_arrow.names]
             table = pf.read_row_group(index, columns=present, use_threads=False)
     except (pa.ArrowInvalid, OSError) as exc:
