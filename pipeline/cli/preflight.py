@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from pipeline.cli.options import handle_errors, out_option, rules_option
-from pipeline.preflight import run_preflight
 
 
 @click.command("preflight")
@@ -31,6 +30,8 @@ def preflight(paths: tuple[Path, ...], out: str, as_of: dt.datetime | None, expi
     certificates, calendar Parquet and renewals.ics).
     """
     day = as_of.date() if as_of else dt.datetime.now(dt.UTC).date()
+    from pipeline.preflight import run_preflight  # late: cryptography and the config parsers load only here
+
     result = run_preflight(list(paths), Path(out), day, expiry_window, tuple(rules_dirs))
     click.echo(f"preflight as of {day}: {len(result.endpoints)} endpoints, {result.pairs} channel pairs, "
                f"{result.errors} errors, {result.warnings} warnings, {len(result.certificates)} certificates")

@@ -28,7 +28,6 @@ from pipeline.cli.options import (
 from pipeline.cli.report import build_filter, filter_options, write_text
 from pipeline.cli.timeline import describe, gap_option
 from pipeline.errors import MQTriageError
-from pipeline.timeline.memory import release_unused
 
 MAX_WARNINGS = 10
 
@@ -115,6 +114,7 @@ def _run_locked(paths: list[str], out: str, options: RunOptions,
 
 def _later_stages(out: str, options: RunOptions, done: Callable[..., None], starting: Callable[[str], None]) -> None:
     from pipeline.timeline import build_timeline
+    from pipeline.timeline.memory import release_unused
 
     starting("classify")
     started = time.perf_counter()
