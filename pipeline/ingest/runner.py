@@ -362,7 +362,9 @@ class _FileParse:
         self.id_col = "event_id" if self.table == "events" else "status_id"
         staging = Path(task.staging_root)
         prefix = f"part-{task.run_id}-t{task.index:05d}"
-        self.data = TableWriter(staging, self.table, self.schema, prefix, True, task.flush_rows)
+        self.data = TableWriter(
+            staging, self.table, self.schema, prefix, True, task.flush_rows, id_column=self.id_col
+        )
         self.rejects = TableWriter(staging, layout.REJECTS, schemas.REJECTS, prefix, False, task.flush_rows)
         # Compact id sets (state_mod.IdSet, ~16 bytes per id): a 2 GiB file holds a million ids.
         self.known = state_mod.IdSet()
@@ -991,17 +993,16 @@ class _Dedup:
     def filter_file(self, staging: Path, written: WrittenFile, table: str) -> int:
         """Drop rows already written (by an earlier run or an earlier file); returns how many."""
         path = staging / written.rel
-        id_col = "event_id" if table == "events" else "status_id"
-        # ParquetFile.read, not pq.read_table: the dataset layer costs ~2.5 ms a file (6x the read)
-        columns = pq.ParquetFile(path).read(columns=[id_col, "qmgr"], use_threads=False)
-        digests = state_mod.digests_of(columns.column(id_col).to_pylist())
-        by_qmgr: dict[str, list[int]] = {}
-        for at, qmgr in enumerate(columns.column("qmgr").to_pylist()):
-            by_qmgr.setdefault(qmgr or "", []).append(at)
+        if written.digests is None:  # a writer without id_column: read the ids back
+            id_col = "event_id" if table == "events" else "status_id"
+            # ParquetFile.read, not pq.read_table: the dataset layer costs ~2.5 ms a file (6x the read)
+            columns = pq.ParquetFile(path).read(columns=[id_col, "qmgr"], use_threads=False)
+            written.set_ids(columns.column(id_col).to_pylist(), columns.column("qmgr").to_pylist())
+        digests, codes, names = written.id_arrays()
         keep = np.zeros(len(digests), dtype=bool)
         # a row is kept when its id is new to its queue manager and first of its kind in this file
-        for qmgr, positions in by_qmgr.items():
-            rows = np.asarray(positions, dtype=np.intp)
+        for code, qmgr in enumerate(names):
+            rows = np.flatnonzero(codes == code) if len(names) > 1 else np.arange(len(digests))
             _, first = np.unique(digests[rows], return_index=True)
             rows = rows[np.sort(first)]
             seen = self.ids(table, qmgr)

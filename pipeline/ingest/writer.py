@@ -10,12 +10,13 @@ the task number (``part-<run_id>-t<task>-<seq>.parquet``) so runs and workers ne
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -84,6 +85,29 @@ def partition_of(timestamp: Any) -> str:
 class WrittenFile:
     rel: str  # path relative to the staging root, e.g. events/date=2026-11-20/part-....parquet
     rows: int
+    # With a TableWriter ``id_column``: each row's id as a 16-byte digest and its queue manager (an
+    # index into ``qmgr_names``), in file order - what the parent's dedup needs, without reading back
+    # the file.  None otherwise.
+    digests: np.ndarray | None = None
+    qmgr_codes: np.ndarray | None = None
+    qmgr_names: list[str] = field(default_factory=list)
+
+    def set_ids(self, ids: list[str], qmgrs: list[str | None]) -> None:
+        """Keep the rows' ids (as digests) and queue managers ("" for none), in file order."""
+        from pipeline.ingest.state import digests_of
+
+        lookup: dict[str, int] = {}
+        self.digests = digests_of(ids)
+        self.qmgr_codes = np.fromiter(
+            (lookup.setdefault(q or "", len(lookup)) for q in qmgrs), dtype=np.uint32, count=len(qmgrs)
+        )
+        self.qmgr_names = list(lookup)
+
+    def id_arrays(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """(digests, queue manager codes, queue manager names) as set by ``set_ids``."""
+        if self.digests is None or self.qmgr_codes is None:
+            raise OutputError(f"internal error: no ids kept for {self.rel}")
+        return self.digests, self.qmgr_codes, self.qmgr_names
 
 
 # Events columns worth a Parquet dictionary (few distinct values per file).  The free texts (message,
@@ -114,6 +138,8 @@ class _Open:
             path, schema, compression="zstd", use_dictionary=dictionary, write_statistics=statistics
         )
         self.rows = 0
+        self.ids: list[str] = []
+        self.qmgrs: list[str | None] = []
 
 
 class TableWriter:
@@ -128,8 +154,10 @@ class TableWriter:
         partitioned: bool = True,
         flush_rows: int = FLUSH_ROWS,
         max_open: int = MAX_OPEN,
+        id_column: str | None = None,
     ) -> None:
         self.staging_root = staging_root
+        self.id_column = id_column
         self.dataset = dataset
         self.schema = schema
         self.name_prefix = name_prefix
@@ -189,6 +217,9 @@ class TableWriter:
             except OSError as exc:
                 raise OutputError(f"cannot write {handle.path}: {exc.strerror or exc}") from exc
             handle.rows += table.num_rows
+            if self.id_column is not None:
+                handle.ids.extend(table.column(self.id_column).to_pylist())
+                handle.qmgrs.extend(table.column("qmgr").to_pylist())
         self._buffers = {}
         self._batches = {}
         self._buffered = 0
@@ -217,7 +248,11 @@ class TableWriter:
             handle.writer.close()
         except OSError as exc:
             raise OutputError(f"cannot write {handle.path}: {exc.strerror or exc}") from exc
-        self.written.append(WrittenFile(handle.rel, handle.rows))
+        written = WrittenFile(handle.rel, handle.rows)
+        if self.id_column is not None:
+            written.set_ids(handle.ids, handle.qmgrs)
+            handle.ids, handle.qmgrs = [], []
+        self.written.append(written)
 
     def close(self) -> list[WrittenFile]:
         self.flush()
