@@ -90,7 +90,7 @@ def _may_be_chstatus(text: str) -> bool:
     return "amq84" in low or "csqm201i" in low or _COLON_DIS.search(low) is not None
 
 
-_COLON_DIS = re.compile(r":\s+dis")
+_COLON_DIS = re.compile(r":\s+dis(?:play)?\s+ch")  # the echoed command's ": DIS CH..." (a literal first)
 
 
 def _has_required(names: list[str]) -> bool:
@@ -124,7 +124,7 @@ def sniff_export(path_name: str, head: bytes) -> str | None:
         return None
     if _may_be_chstatus(text) and _CHSTATUS.search(text):
         return "chstatus"
-    if len(head) >= FULL_HEAD and _MQSC_BANNER.search(text):
+    if len(head) >= FULL_HEAD and "Starting MQSC for queue manager " in text and _MQSC_BANNER.search(text):
         return "chstatus"  # a long runmqsc transcript: its DISPLAY CHSTATUS may come after the head
     if name.endswith((".csv", ".tsv")):
         return "csv"

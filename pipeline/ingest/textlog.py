@@ -289,13 +289,16 @@ def _header_lines(data: bytes) -> Iterator[_Span]:
         yield _Span(m.end(1))
 
 
+_MSGID_IN_LINE_B = re.compile(rb"\bAMQ[0-9]{4}[A-Z]?:")
+
+
 def sniff(head: bytes) -> str | None:
     """``text`` (multi-line entries), ``flat`` (one entry per line) or None, from a file's first KB."""
     flat = multi = 0
     for m in _header_lines(head[:65536]):
         eol = head.find(b"\n", m.end())
         rest = head[m.end() : eol if eol >= 0 else len(head)]
-        if re.search(rb"\bAMQ[0-9]{4}[A-Z]?:", rest):
+        if b"AMQ" in rest and _MSGID_IN_LINE_B.search(rest):
             flat += 1
         else:
             multi += 1
