@@ -100,11 +100,12 @@ def _lock_free_for_another_process(out: Path) -> bool:
 
 def test_run_holds_the_lock_through_every_stage(built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     logs, out = built
-    free_during: list[str] = []
+    # run forks its later stages: the probes write to a file, which the forked child shares
+    seen = out.parent / "lock-probes.txt"
 
     def probe(stage: str) -> None:
-        if _lock_free_for_another_process(out):
-            free_during.append(stage)
+        with open(seen, "a", encoding="utf-8") as handle:
+            handle.write(f"{stage} {'free' if _lock_free_for_another_process(out) else 'held'}\n")
 
     import pipeline.classify as classify_mod
     import pipeline.timeline as timeline_mod
@@ -122,4 +123,4 @@ def test_run_holds_the_lock_through_every_stage(built: tuple[Path, Path], monkey
     monkeypatch.setattr(classify_mod, "classify", classify)
     monkeypatch.setattr(timeline_mod, "build_timeline", build_timeline)
     run_cli.run_stages([str(logs)], str(out), run_cli.RunOptions(use_model=False))
-    assert free_during == []
+    assert seen.read_text(encoding="utf-8").split("\n") == ["classify held", "timeline held", ""]
