@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.ingest import dates, fastjson, fastpath, ids, textlog
+from pipeline.ingest import dates, fastjson, fastpath, ids, textlog, writer
 from pipeline.ingest.records import FileContext
 from pipeline.ingest.runner import DATE_EVIDENCE_BLOCKS
 
@@ -74,8 +74,16 @@ def _event_ids(keys: list[bytes]) -> list[str]:
 
 
 def _encode(part: pa.RecordBatch) -> int:
+    """The part as the ingest writer encodes events (zstd, its dictionary and statistics columns)."""
     sink = io.BytesIO()
-    pq.write_table(pa.Table.from_batches([part]), sink, compression="zstd")
+    statistics = [name for name in part.schema.names if name not in writer.EVENTS_NO_STATISTICS]
+    pq.write_table(
+        pa.Table.from_batches([part]),
+        sink,
+        compression="zstd",
+        use_dictionary=writer.EVENTS_DICTIONARY,
+        write_statistics=statistics,
+    )
     return sink.tell()
 
 
