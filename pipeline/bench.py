@@ -298,32 +298,30 @@ def memory_check(
         corpus = write_corpus(folder, size, seed)
         ingest = Row("mqtriage ingest --jobs 1")
         if ingest_ok:
-            out = _fresh(work, "out-memory")
-            run = run_measured(
-                [*mq, "ingest", corpus.out_dir, "--out", str(out), "--tz", "UTC", "--jobs", "1"]
-            )
-            ingest.runs.append(run)
-            if run.exit_code != 0:
-                ingest.note = f"failed (exit {run.exit_code}): {_last_line(run.stderr_tail)}"
-            shutil.rmtree(out, ignore_errors=True)
+            _measure_once(ingest, work, "out-memory", [*mq, "ingest", corpus.out_dir, "--jobs", "1"])
         else:
             ingest.available, ingest.note = False, "not available (no such command yet)"
         whole = Row("mqtriage run")
         if stages is not None and "run" not in stages:
             whole.available, whole.note = False, "skipped (--stages)"
         elif stage_available("run"):
-            out = _fresh(work, "out-memory-run")
-            run = run_measured([*mq, "run", corpus.out_dir, "--out", str(out), "--tz", "UTC"])
-            whole.runs.append(run)
-            if run.exit_code != 0:
-                whole.note = f"failed (exit {run.exit_code}): {_last_line(run.stderr_tail)}"
-            shutil.rmtree(out, ignore_errors=True)
+            _measure_once(whole, work, "out-memory-run", [*mq, "run", corpus.out_dir])
         else:
             whole.available, whole.note = False, "not available (no such command yet)"
         naive = Row(NAIVE, runs=[_naive(corpus)])
         points.append(MemoryPoint(size, corpus.total_bytes, corpus.entries, ingest, naive, whole))
         shutil.rmtree(folder, ignore_errors=True)
     return points
+
+
+def _measure_once(row: Row, work: Path, out_name: str, argv: list[str]) -> None:
+    """One measured run of ``argv --out OUT --tz UTC`` into a fresh OUT (removed afterwards)."""
+    out = _fresh(work, out_name)
+    run = run_measured([*argv, "--out", str(out), "--tz", "UTC"])
+    row.runs.append(run)
+    if run.exit_code != 0:
+        row.note = f"failed (exit {run.exit_code}): {_last_line(run.stderr_tail)}"
+    shutil.rmtree(out, ignore_errors=True)
 
 
 def run_bench(

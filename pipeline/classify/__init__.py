@@ -8,17 +8,15 @@ rows no rule decided), and replaces ``OUT/classified`` in one journaled commit. 
 
 from __future__ import annotations
 
-import contextlib
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
 from pipeline import layout, storage
 from pipeline.classify.engine import apply_model, classify_frames
@@ -26,6 +24,7 @@ from pipeline.classify.io import ClassifiedWriter, remove_empty_partitions
 from pipeline.classify.model import load_model
 from pipeline.classify.stream import MAX_ROWS, event_batches, status_batches
 from pipeline.errors import InputError
+from pipeline.memory import system_arrow_pool
 from pipeline.rules import load_rules
 
 
@@ -68,7 +67,7 @@ def classify(out: str | Path, rules_dirs: Iterable[str | Path] = (), use_model: 
     tally = _Tally()
     model = _LazyModel(models_dir) if use_model else None
     # One writer per OUT at a time; finish (or discard) whatever a killed run left half-committed.
-    with storage.OutputLock(out), _system_memory_pool():
+    with storage.OutputLock(out), system_arrow_pool():
         storage.recover(out)
         with storage.Transaction(out, f"classify-{uuid.uuid4().hex[:12]}") as txn:
             writer = ClassifiedWriter(txn)
@@ -101,22 +100,6 @@ def classify(out: str | Path, rules_dirs: Iterable[str | Path] = (), use_model: 
         notes=tally.notes,
         seconds=time.perf_counter() - started,
     )
-
-
-@contextlib.contextmanager
-def _system_memory_pool() -> Iterator[None]:
-    """Arrow allocations through malloc for the duration of the stage.
-
-    Arrow's default pool (mimalloc or jemalloc) keeps the pages of a finished batch for reuse, so
-    RSS grows to the worst batch and stays; malloc hands them back sooner (measured: 401 -> ~300 MB
-    peak on a 256 MB corpus).  Buffers remember their pool, so restoring the default is safe.
-    """
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
 
 
 @dataclass

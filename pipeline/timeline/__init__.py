@@ -18,6 +18,7 @@ import regex
 
 from pipeline import schemas
 from pipeline.errors import InputError
+from pipeline.memory import release_unused, system_arrow_pool
 from pipeline.timeline import store
 from pipeline.timeline.attach import (
     AddressBook,
@@ -43,7 +44,6 @@ from pipeline.timeline.builder import (
     prepare_rows,
     segment,
 )
-from pipeline.timeline.memory import release_unused, system_arrow_pool
 from pipeline.timeline.pairing import decide_sides, pair_episodes, partner_qmgr_without_episode
 from pipeline.timeline.rows import Role
 from pipeline.timeline.scan import Scan, frame_slices, scan_slices

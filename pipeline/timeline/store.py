@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 
 from pipeline import layout, schemas, storage
 from pipeline.errors import InputError, OutputError
+from pipeline.memory import release_unused
 from pipeline.timeline.builder import _NEEDED
-from pipeline.timeline.memory import release_unused
 from pipeline.timeline.scan import BATCH_ROWS, DAY_MS, Slice
 
 EPISODES_FILE = "episodes.parquet"
