@@ -25,18 +25,17 @@ on the fast path but go through ``jsonlog``'s own converters.  ``tests/ingest/te
 compares both paths row for row and reject for reject.
 
 Assumptions: the runner's line path is what must be reproduced, including ``raw_length`` of a
-reject being the whole line with its newline (hence ``JsonBatch.reject_lengths``); ``Parsed.notes``
-are not kept (the runner does not write them); the slot table does not change while a file is read.
-One deliberate difference: after an overlong line, ``tail`` holds the line's real last bytes, where
-the line path keeps the first RAW_LIMIT bytes of the line (so its resume anchor does not match the
-file and the next run rereads it from the start).
+reject being the whole line with its newline (``Reject.length``); ``Parsed.notes`` are not kept
+(the runner does not write them); the slot table does not change while a file is read.  After an
+overlong line, ``tail`` holds the line's real last bytes (the line path reads them back from the
+file when it writes the resume anchor).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import replace
 from operator import itemgetter
 from typing import Any, BinaryIO
 
@@ -77,15 +76,6 @@ _FIXED = (
     "remote_host",
 )
 _NONE_AT = len(_FIXED)  # index of the None every unfilled column points at
-
-
-@dataclass
-class JsonBatch(ColumnBatch):
-    """A ``fastpath.ColumnBatch`` whose rejects also carry the full length of their line
-    (``reject_lengths[i]`` for ``rejects[i]``: the rejects table's ``raw_length``, newline included,
-    as the runner's line path writes it; an overlong line's raw is cut to RAW_LIMIT bytes)."""
-
-    reject_lengths: list[int] = field(default_factory=list)
 
 
 def _getter(keys: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
@@ -228,7 +218,7 @@ class _Parser:
         self.ids: dict[str, tuple[str, str | None] | None] = {}
         self.levels: dict[str, str | None] = {}
         self.messages: dict[str, tuple[str | None, str | None, str | None]] = {}
-        self.batch = JsonBatch()
+        self.batch = ColumnBatch()
 
     # -- reference path -----------------------------------------------------------------
     def reference(self, body: bytes, offset: int, line: int, length: int) -> None:
@@ -238,8 +228,7 @@ class _Parser:
             item = Reject(offset, line, f"parser error: {type(exc).__name__}: {exc}", body, "json")
         b = self.batch
         if isinstance(item, Reject):
-            b.rejects.append(item)
-            b.reject_lengths.append(length)
+            b.rejects.append(replace(item, length=length))  # raw_length: the whole line, newline included
             return
         row = item.row
         b.rows.append(tuple([row.get(name) for name in ROW_COLUMNS]))
@@ -251,9 +240,8 @@ class _Parser:
         b = self.batch
         raw = head[: min(RAW_LIMIT, self.max_line + 1)]
         b.rejects.append(
-            Reject(offset, line, f"line longer than {self.max_line} bytes ({length} bytes)", raw, "json")
+            Reject(offset, line, f"line longer than {self.max_line} bytes ({length} bytes)", raw, "json", length)
         )
-        b.reject_lengths.append(length)
 
     # -- lines ------------------------------------------------------------------------------
     def region(self, data: bytes, offset: int, line: int) -> None:
@@ -491,8 +479,8 @@ def parse_json_columnar(
     slots: SlotTable | None = None,
     read_size: int = READ_SIZE,
     max_line: int = MAX_LINE,
-) -> Iterator[JsonBatch]:
-    """Parse a JSON error log into JsonBatches (one per chunk read), in file order.
+) -> Iterator[ColumnBatch]:
+    """Parse a JSON error log into ColumnBatches (one per chunk read), in file order.
 
     Gives exactly the rows and rejects of the runner's line path (``_lines`` + ``parse_json_line``
     on each non-blank line without its CR/LF; Parsed.notes are not kept).  ``end_offset`` and
@@ -543,7 +531,7 @@ def parse_json_columnar(
         batch = parser.batch
         batch.end_offset, batch.end_line = base, line
         yield batch
-        parser.batch = JsonBatch(end_offset=base, end_line=line)
+        parser.batch = ColumnBatch(end_offset=base, end_line=line)
     batch = parser.batch
     cut = buf.rfind(b"\n") + 1
     if cut:  # complete lines left after an overlong line that ended in the last chunk

@@ -111,6 +111,17 @@ _TRAILER_CUT = re.compile(rb"\n-----(?: [^\s:]{1,200} : [0-9]{1,9} )?-*[ \t]*\n"
 
 _KEY_PREFIX = b"text\x1f"
 _CLEANED_MAX = 4096  # distinct texts kept per file parser (cleared when full: memory stays bounded)
+
+
+class _Cleaned(dict[str, str]):
+    """text -> text with whitespace runs collapsed (``textlog._clean``), each distinct text cleaned once:
+    explanations and actions repeat per message and channel.  A hit is a plain dict lookup."""
+
+    def __missing__(self, text: str) -> str:
+        if len(self) >= _CLEANED_MAX:
+            self.clear()
+        value = self[text] = " ".join(text.split())
+        return value
 _COMMENT_INDEX = {"comment_insert_1": 0, "comment_insert_2": 1, "comment_insert_3": 2}
 _from_iso = datetime.fromisoformat
 
@@ -171,7 +182,7 @@ class _Parser:
         self.slots = slots
         self.local_cache: dict[tuple[str, str, str | None], Any] = {}
         self.slot_plans: dict[str, tuple[int | None, int | None, bool]] = {}
-        self.cleaned: dict[str, str] = {}  # explanation/action text -> whitespace collapsed
+        self.cleaned = _Cleaned()
         self.batch = ColumnBatch()
 
     # -- reference path -----------------------------------------------------------------
@@ -375,18 +386,8 @@ class _Parser:
         msg_id = "AMQ" + number
         message = " ".join(summary.split()) or None  # textlog._clean, inlined (3 calls per entry)
         # explanations and actions repeat (same message, same channel): clean each text once
-        cleaned = self.cleaned
-        explanation = cleaned.get(expl)
-        if explanation is None:
-            if len(cleaned) >= _CLEANED_MAX:
-                cleaned.clear()
-            explanation = cleaned[expl] = " ".join(expl.split())
-        action_text = cleaned.get(action)
-        if action_text is None:
-            if len(cleaned) >= _CLEANED_MAX:
-                cleaned.clear()
-            action_text = cleaned[action] = " ".join(action.split())
-        explanation = explanation or None
+        explanation = self.cleaned[expl] or None
+        action_text = self.cleaned[action]
         channel, conname, remote = self.names(msg_id, message, explanation, remote, c1, c2, c3)
         b = self.batch
         b.rows.append(

@@ -49,6 +49,7 @@ class Reject:
     reason: str
     raw: bytes
     source_format: str = "text"
+    length: int | None = None  # bytes of input the reject stands for, when not len(raw) (a cut or stripped line)
 
 
 @dataclass

@@ -276,23 +276,13 @@ class _DeferredOrder:
 def _decide_date_order(task: FileTask, ctx: FileContext) -> tuple[str, str]:
     """Evidence from the file's own headers, else --date-order, else mdy."""
     p = task.parsers
-    samples: list[tuple[str, str | None]] = []
     stream, _counter, raw = _open_stream(task)
     try:
         if task.kind == "text" and p.date_samples is not None and p.columnar_reader() is not None:
             # one regex scan over the file's head instead of splitting it block by block
             samples = p.date_samples(stream, DATE_EVIDENCE_BLOCKS)
-            chunks: Iterator[bytes] = iter(())
-        elif task.kind == "text":
-            chunks = (block.data for block in p.split_blocks(stream, 0, 1))
         else:
-            chunks = (data for _off, _no, data, _len, _ok, overlong in _lines(stream, 0, 1) if not overlong)
-        for count, data in enumerate(chunks):
-            if count >= DATE_EVIDENCE_BLOCKS:
-                break
-            sample = _date_sample(p, data, ctx)
-            if sample is not None:
-                samples.append(sample)
+            samples = _samples_by_entry(task, stream, ctx)
     finally:
         raw.close()
     decided = p.detect_date_order(samples) if samples else None
@@ -306,6 +296,23 @@ def _decide_date_order(task: FileTask, ctx: FileContext) -> tuple[str, str]:
     if task.date_order_option in ("mdy", "dmy"):
         return task.date_order_option, f"--date-order (no evidence in {len(samples)} header dates)"
     return "mdy", f"default mdy (no evidence in {len(samples)} header dates)"
+
+
+def _samples_by_entry(task: FileTask, stream: BinaryIO, ctx: FileContext) -> list[tuple[str, str | None]]:
+    """Date samples of the first DATE_EVIDENCE_BLOCKS entries (blocks, or lines of a flat log)."""
+    p = task.parsers
+    if task.kind == "text":
+        chunks: Iterator[bytes] = (block.data for block in p.split_blocks(stream, 0, 1))
+    else:
+        chunks = (data for _off, _no, data, _len, _ok, overlong in _lines(stream, 0, 1) if not overlong)
+    samples = []
+    for count, data in enumerate(chunks):
+        if count >= DATE_EVIDENCE_BLOCKS:
+            break
+        sample = _date_sample(p, data, ctx)
+        if sample is not None:
+            samples.append(sample)
+    return samples
 
 
 def _date_sample(p: Parsers, data: bytes, ctx: FileContext) -> tuple[str, str | None] | None:
@@ -418,7 +425,8 @@ class _FileParse:
         from pipeline.ingest.fastpath import by_partition, record_batch, row_arrays
 
         for r in batch.rejects:
-            self.reject(r.offset, r.line, r.reason, r.raw, r.source_format or self.task.kind, len(r.raw))
+            length = r.length if r.length is not None else len(r.raw)
+            self.reject(r.offset, r.line, r.reason, r.raw, r.source_format or self.task.kind, length)
         if not batch.rows:
             return
         if arrays is None:
@@ -699,17 +707,8 @@ def _parse_into(task: FileTask, work: _FileParse, outcome: FileOutcome) -> None:
 def _take_batches(
     batches: Iterator[Any], work: _FileParse, outcome: FileOutcome, end: int, end_line: int, tail: bytes
 ) -> tuple[int, int, bytes]:
-    """Hand a columnar reader's batches to ``work``; returns where reading stands (end, line, tail).
-
-    A JSON batch carries each reject's full line length (``reject_lengths``), which can exceed its
-    kept raw text; text batches' rejects are whole blocks.
-    """
+    """Hand a columnar reader's batches to ``work``; returns where reading stands (end, line, tail)."""
     for batch in batches:
-        lengths = getattr(batch, "reject_lengths", None)
-        if lengths is not None:
-            for r, length in zip(batch.rejects, lengths, strict=True):
-                work.reject(r.offset, r.line, r.reason, r.raw, r.source_format or work.task.kind, length)
-            batch.rejects = []
         work.handle_batch(batch)
         end, end_line = batch.end_offset, batch.end_line
         tail = (tail + batch.tail)[-state_mod.ANCHOR_BYTES :]
@@ -993,12 +992,7 @@ class _Dedup:
     def filter_file(self, staging: Path, written: WrittenFile, table: str) -> int:
         """Drop rows already written (by an earlier run or an earlier file); returns how many."""
         path = staging / written.rel
-        if written.digests is None:  # a writer without id_column: read the ids back
-            id_col = "event_id" if table == "events" else "status_id"
-            # ParquetFile.read, not pq.read_table: the dataset layer costs ~2.5 ms a file (6x the read)
-            columns = pq.ParquetFile(path).read(columns=[id_col, "qmgr"], use_threads=False)
-            written.set_ids(columns.column(id_col).to_pylist(), columns.column("qmgr").to_pylist())
-        digests, codes, names = written.id_arrays()
+        digests, codes, names = written.id_arrays()  # kept by the worker's writer (id_column)
         keep = np.zeros(len(digests), dtype=bool)
         # a row is kept when its id is new to its queue manager and first of its kind in this file
         for code, qmgr in enumerate(names):

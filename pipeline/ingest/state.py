@@ -299,12 +299,18 @@ class IdSet:
             (bits >> np.uint64(3)).astype(np.intp),
             (1 << (bits & np.uint64(7))).astype(np.uint8),
         )
-        self._chunks.append(chunk)
-        while len(self._chunks) > 1 and len(self._chunks[-2]) < 2 * len(self._chunks[-1]):
-            last = self._chunks.pop()
-            merged = np.concatenate([self._chunks.pop(), last])
-            merged.sort()
-            self._chunks.append(merged)
+        _push_chunk(self._chunks, chunk)
+
+
+def _push_chunk(chunks: list[np.ndarray], chunk: np.ndarray) -> None:
+    """Append a sorted chunk and merge the tail so each chunk is at least twice the next one's size
+    (O(log n) chunks to search, each id merged O(log n) times)."""
+    chunks.append(chunk)
+    while len(chunks) > 1 and len(chunks[-2]) < 2 * len(chunks[-1]):
+        last = chunks.pop()
+        merged = np.concatenate([chunks.pop(), last])
+        merged.sort()
+        chunks.append(merged)
 
 
 class DigestSet:
@@ -335,14 +341,8 @@ class DigestSet:
 
     def add(self, digests: np.ndarray) -> None:
         """Add digests (any order; ones already present must not be passed)."""
-        if not len(digests):
-            return
-        self._chunks.append(np.unique(np.asarray(digests, dtype=ID_DTYPE)))
-        while len(self._chunks) > 1 and len(self._chunks[-2]) < 2 * len(self._chunks[-1]):
-            last = self._chunks.pop()
-            merged = np.concatenate([self._chunks.pop(), last])
-            merged.sort()
-            self._chunks.append(merged)
+        if len(digests):
+            _push_chunk(self._chunks, np.unique(np.asarray(digests, dtype=ID_DTYPE)))
 
 
 def digests_of(ids: list[str]) -> np.ndarray:

@@ -267,26 +267,15 @@ def date_samples(stream: BinaryIO, limit: int) -> list[tuple[str, str | None]]:
 _HEADER_AFTER_NL_B = re.compile(rb"\n(?=(" + _HEADER_LINE + rb"))")
 
 
-class _Span:
-    __slots__ = ("_end",)
-
-    def __init__(self, end: int) -> None:
-        self._end = end
-
-    def end(self) -> int:
-        return self._end
-
-
-def _header_lines(data: bytes) -> Iterator[_Span]:
-    """The ends of ``_HEADER_B.finditer(data)`` matches, found from their leading newline (a ``^``
-    pattern is tried at every position; a pattern starting with ``\n`` lets the engine skip ahead)."""
+def _header_line_ends(data: bytes) -> Iterator[int]:
+    """Where the ``_HEADER_B.finditer(data)`` matches end, found from their leading newline (a ``^``
+    pattern is tried at every position; a pattern starting with ``\n`` lets the engine skip ahead).
+    Header lines cannot overlap: a header holds no newline but the one that ends it."""
     first = _HEADER_AT_B.match(data)
     if first is not None:
-        yield _Span(first.end())
+        yield first.end()
     for m in _HEADER_AFTER_NL_B.finditer(data):
-        if first is not None and m.start(1) < first.end():
-            continue  # inside the first header (its own line end): _HEADER_B does not overlap
-        yield _Span(m.end(1))
+        yield m.end(1)
 
 
 _MSGID_IN_LINE_B = re.compile(rb"\bAMQ[0-9]{4}[A-Z]?:")
@@ -295,9 +284,9 @@ _MSGID_IN_LINE_B = re.compile(rb"\bAMQ[0-9]{4}[A-Z]?:")
 def sniff(head: bytes) -> str | None:
     """``text`` (multi-line entries), ``flat`` (one entry per line) or None, from a file's first KB."""
     flat = multi = 0
-    for m in _header_lines(head[:65536]):
-        eol = head.find(b"\n", m.end())
-        rest = head[m.end() : eol if eol >= 0 else len(head)]
+    for end in _header_line_ends(head[:65536]):
+        eol = head.find(b"\n", end)
+        rest = head[end : eol if eol >= 0 else len(head)]
         if b"AMQ" in rest and _MSGID_IN_LINE_B.search(rest):
             flat += 1
         else:

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from pipeline import schemas
 from pipeline.errors import OutputError
+from pipeline.ingest.state import digests_of
 
 FLUSH_ROWS = 50_000  # rows buffered (all partitions) before row groups are written
 BATCH_ROWS = 5_000  # rows kept as Python dicts per partition before conversion to Arrow
@@ -94,8 +95,6 @@ class WrittenFile:
 
     def set_ids(self, ids: list[str], qmgrs: list[str | None]) -> None:
         """Keep the rows' ids (as digests) and queue managers ("" for none), in file order."""
-        from pipeline.ingest.state import digests_of
-
         lookup: dict[str, int] = {}
         self.digests = digests_of(ids)
         self.qmgr_codes = np.fromiter(

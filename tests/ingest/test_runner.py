@@ -390,31 +390,26 @@ def test_unlistable_folder_is_reported_not_skipped(tmp_path: Path, monkeypatch: 
     assert len(state["entries"]) == 2  # the unlisted folder's file is not forgotten
 
 
-def test_dedup_reads_the_ids_back_when_the_writer_kept_none(tmp_path: Path) -> None:
-    """The parent's dedup gives the same keep/drop whether the worker handed over the ids or not."""
+def test_dedup_keeps_the_first_copy_per_queue_manager(tmp_path: Path) -> None:
+    """The parent's dedup works on the ids the worker's writer kept, grouped by queue manager."""
     from pipeline.ingest import state as state_mod
     from pipeline.ingest.writer import TableWriter
 
-    def staged(name: str, keep_ids: bool) -> tuple[Path, list]:  # type: ignore[type-arg]
-        root = tmp_path / name
-        writer = TableWriter(
-            root, "events", schemas.EVENTS, "part", True, id_column="event_id" if keep_ids else None
-        )
-        for i, qmgr in enumerate(["QMA", "QMA", "QMB", None, "QMA"]):
-            row = {name: None for name in schemas.EVENTS.names}
-            row.update(event_id=f"{i % 3:032x}", qmgr=qmgr, source_path="x", source_format="text")
-            writer.add(row, "2026-11-20")
-        return root, writer.close()
-
-    results = []
-    for keep_ids in (True, False):
-        root, written = staged(f"stage-{keep_ids}", keep_ids)
-        assert (written[0].digests is not None) is keep_ids
-        dedup = runner._Dedup(tmp_path / "no-out", state_mod.State())
-        dedup.sets[("events", "QMA")] = state_mod.DigestSet(state_mod.digests_of([f"{2:032x}"]))
-        dropped = dedup.filter_file(root, written[0], "events")
-        kept = pq.read_table(root / written[0].rel).to_pylist()
-        results.append((dropped, [(r["event_id"][-1], r["qmgr"]) for r in kept]))
+    writer = TableWriter(tmp_path / "stage", "events", schemas.EVENTS, "part", True, id_column="event_id")
+    for i, qmgr in enumerate(["QMA", "QMA", "QMB", None, "QMA"]):
+        row = {name: None for name in schemas.EVENTS.names}
+        row.update(event_id=f"{i % 3:032x}", qmgr=qmgr, source_path="x", source_format="text")
+        writer.add(row, "2026-11-20")
+    written = writer.close()
+    assert written[0].digests is not None and len(written[0].digests) == 5
+    dedup = runner._Dedup(tmp_path / "no-out", state_mod.State())
+    dedup.sets[("events", "QMA")] = state_mod.DigestSet(state_mod.digests_of([f"{2:032x}"]))
+    dropped = dedup.filter_file(tmp_path / "stage", written[0], "events")
+    kept = pq.read_table(tmp_path / "stage" / written[0].rel).to_pylist()
     # QMA: ids 0 and 1 kept, the second id 1 dropped; id 2 is new to QMB (known for QMA only); id 0
     # without a queue manager is its own group
-    assert results[0] == results[1] == (1, [("0", "QMA"), ("1", "QMA"), ("2", "QMB"), ("0", None)])
+    assert (dropped, [(r["event_id"][-1], r["qmgr"]) for r in kept]) == (
+        1,
+        [("0", "QMA"), ("1", "QMA"), ("2", "QMB"), ("0", None)],
+    )
+    assert written[0].rows == 4
