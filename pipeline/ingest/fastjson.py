@@ -240,7 +240,9 @@ class _Parser:
         b = self.batch
         raw = head[: min(RAW_LIMIT, self.max_line + 1)]
         b.rejects.append(
-            Reject(offset, line, f"line longer than {self.max_line} bytes ({length} bytes)", raw, "json", length)
+            Reject(
+                offset, line, f"line longer than {self.max_line} bytes ({length} bytes)", raw, "json", length
+            )
         )
 
     # -- lines ------------------------------------------------------------------------------

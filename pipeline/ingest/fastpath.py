@@ -122,6 +122,8 @@ class _Cleaned(dict[str, str]):
             self.clear()
         value = self[text] = " ".join(text.split())
         return value
+
+
 _COMMENT_INDEX = {"comment_insert_1": 0, "comment_insert_2": 1, "comment_insert_3": 2}
 _from_iso = datetime.fromisoformat
 

@@ -77,7 +77,9 @@ def fast(
     ):
         out["rows"].extend(batch.rows)
         out["keys"].extend(batch.keys)
-        out["rejects"].extend((r.offset, r.line, r.reason, r.raw, r.source_format, r.length) for r in batch.rejects)
+        out["rejects"].extend(
+            (r.offset, r.line, r.reason, r.raw, r.source_format, r.length) for r in batch.rejects
+        )
         if batch.pending is not None:
             out["pending"] = (batch.pending.offset, batch.pending.line, len(batch.pending.data))
         out["end"] = (batch.end_offset, batch.end_line)
